@@ -1,0 +1,37 @@
+"""Typed dependencies: settings and clients are built once per execution environment."""
+
+from __future__ import annotations
+
+from functools import cache, partial
+
+from gluekb.adapters import health_probes
+from gluekb.adapters.aws import AwsClients
+from gluekb.services.health import Probe
+from gluekb.settings import ApiSettings, get_settings
+
+settings = get_settings(ApiSettings)  # validated at cold start: a bad deploy fails here
+
+
+@cache
+def clients() -> AwsClients:
+    return AwsClients.from_settings(settings)
+
+
+def health_probes_for_api() -> dict[str, Probe]:
+    aws = clients()
+    probes: dict[str, Probe] = {}
+    for name, table in (
+        ("state", settings.state_table),
+        ("catalog", settings.catalog_table),
+        ("tickets", settings.tickets_table),
+        ("api_keys", settings.keys_table),
+        ("audit", settings.audit_table),
+    ):
+        probes[f"table:{name}"] = partial(health_probes.dynamodb_table, aws.dynamodb, table)
+    for name, url in (("sync", settings.sync_queue_url), ("index", settings.index_queue_url)):
+        probes[f"queue:{name}"] = partial(health_probes.sqs_queue, aws.sqs, url)
+    for name, bucket in (("raw", settings.raw_bucket), ("mail", settings.mail_bucket)):
+        probes[f"bucket:{name}"] = partial(health_probes.s3_bucket, aws.s3, bucket)
+    if settings.stack_health_url:
+        probes["local_stack"] = partial(health_probes.http_json, settings.stack_health_url)
+    return probes

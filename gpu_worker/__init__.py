@@ -1,0 +1,1 @@
+"""The embedding worker container: SQS -> chunk -> embed -> index, and POST /embed."""

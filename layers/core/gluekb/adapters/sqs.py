@@ -1,0 +1,54 @@
+"""Sending jobs to an SQS queue: JSON bodies, batches of ten, failed entries retried."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel
+
+from gluekb.errors import DependencyUnavailable
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+class JobQueue:
+    def __init__(self, client: SQSClient, url: str) -> None:
+        self.client = client
+        self.url = url
+
+    def send(self, job: BaseModel) -> None:
+        self.send_all([job])
+
+    def send_all(self, jobs: Sequence[BaseModel], attempts: int = 4) -> None:
+        """Send every job or raise; entries SQS rejects transiently are retried with backoff."""
+        for start in range(0, len(jobs), 10):
+            pending: list[SendMessageBatchRequestEntryTypeDef] = []
+            for offset, job in enumerate(jobs[start : start + 10]):
+                body = job.model_dump_json(exclude_none=True)
+                if len(body.encode()) > MAX_BODY_BYTES:
+                    raise ValueError(f"job body is {len(body)} bytes; SQS takes at most 256 KiB")
+                pending.append({"Id": str(offset), "MessageBody": body})
+            for attempt in range(attempts):
+                try:
+                    response = self.client.send_message_batch(QueueUrl=self.url, Entries=pending)
+                except (BotoCoreError, ClientError) as exc:
+                    if attempt == attempts - 1:
+                        raise DependencyUnavailable(f"cannot queue jobs: {exc}") from exc
+                    time.sleep(0.2 * 2**attempt)
+                    continue
+                failed = {f["Id"] for f in response.get("Failed", [])}
+                pending = [entry for entry in pending if entry["Id"] in failed]
+                if not pending:
+                    break
+                time.sleep(0.2 * 2**attempt)
+            if pending:
+                raise DependencyUnavailable(
+                    f"SQS refused {len(pending)} job(s) after {attempts} tries"
+                )

@@ -1,0 +1,1 @@
+"""Pydantic models: IT Glue records, tickets, index documents, events, API bodies."""

@@ -1,0 +1,1 @@
+"""The logic: sync, indexing, search, answers, tickets, webhooks. Services never import handlers."""

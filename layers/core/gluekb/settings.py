@@ -1,0 +1,229 @@
+"""One settings model per deployable, validated at cold start.
+
+Every value comes from the environment (template.yaml sets it in AWS; `gluekb up` sets it locally).
+Secrets are *named* here (a Secrets Manager id) and fetched by an adapter; a secret value is a
+`SecretStr` so it never prints. A missing or bad variable raises `ConfigurationError` naming it.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gluekb.errors import ConfigurationError
+
+SearchBackend = Literal["embedded", "opensearch"]
+
+
+class _Common(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GLUEKB_", extra="ignore", frozen=True, case_sensitive=False
+    )
+
+    stage: str = "local"
+    aws_region: str = Field(
+        default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
+    )
+    # Unset in AWS; moto or LocalStack locally. boto3 reads the same variable.
+    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+
+
+class _StateTable(_Common):
+    state_table: str = Field(description="sync checkpoints, organizations, rate limiter")
+
+
+class _CatalogTable(_Common):
+    catalog_table: str = Field(description="record metadata and the relationship graph")
+
+
+class _TicketsTable(_Common):
+    tickets_table: str
+
+
+class _KeysTable(_Common):
+    keys_table: str = Field(description="API keys, stored hashed")
+
+
+class _AuditTable(_Common):
+    audit_table: str
+
+
+class _IdempotencyTable(_Common):
+    idempotency_table: str
+
+
+class _RawBucket(_Common):
+    raw_bucket: str = Field(description="raw IT Glue records, one JSON object per record")
+
+
+class _MailBucket(_Common):
+    mail_bucket: str = Field(description="inbound MIME written by the SES receipt rule")
+
+
+class _SyncQueue(_Common):
+    sync_queue_url: str
+
+
+class _IndexQueue(_Common):
+    index_queue_url: str
+
+
+class _Search(_Common):
+    search_backend: SearchBackend = "opensearch"
+    opensearch_url: str | None = None
+    opensearch_index: str = "gluekb-chunks"
+    opensearch_auth: Literal["sigv4", "basic", "none"] = "sigv4"
+    # Embedded backend only: the SQLite file the worker writes and readers share.
+    index_path: Path | None = None
+
+    @model_validator(mode="after")
+    def _backend_is_reachable(self) -> _Search:
+        if self.search_backend == "opensearch" and not self.opensearch_url:
+            raise ValueError(
+                "GLUEKB_OPENSEARCH_URL is required when GLUEKB_SEARCH_BACKEND=opensearch"
+            )
+        if self.search_backend == "embedded" and self.index_path is None:
+            raise ValueError("GLUEKB_INDEX_PATH is required when GLUEKB_SEARCH_BACKEND=embedded")
+        return self
+
+
+class _Embedder(_Common):
+    embedder_url: str = Field(description="the worker's POST /embed endpoint base URL")
+    embedder_timeout_s: float = 2.0
+
+
+class _ItGlue(_Common):
+    itglue_base_url: str = "https://api.itglue.com"
+    # AWS: the Secrets Manager id holding the key. Locally: the key itself (ITGLUE_API_KEY).
+    itglue_api_key_secret: str | None = None
+    itglue_api_key: SecretStr | None = Field(default=None, validation_alias="ITGLUE_API_KEY")
+    itglue_max_requests_per_s: float = 10.0
+
+
+class ApiSettings(
+    _StateTable,
+    _CatalogTable,
+    _TicketsTable,
+    _KeysTable,
+    _AuditTable,
+    _RawBucket,
+    _MailBucket,
+    _SyncQueue,
+    _IndexQueue,
+):
+    """The `api` function (FastAPI behind API Gateway)."""
+
+    cache_ttl_s: float = 300.0
+    # Local stack only: the emulator's own component health, merged into GET /health.
+    stack_health_url: str | None = None
+
+
+class WebhooksSettings(
+    _StateTable, _TicketsTable, _IdempotencyTable, _SyncQueue, _IndexQueue, _RawBucket
+):
+    """The `webhooks` function."""
+
+    webhook_secrets_secret: str | None = None
+    max_body_bytes: int = 1_048_576
+
+
+class EmailIntakeSettings(_StateTable, _CatalogTable, _TicketsTable, _MailBucket, _IndexQueue):
+    """The `email_intake` function."""
+
+    mail_prefix: str = "inbound/"
+    support_address: str = "support@example.com"
+    ack_max_per_sender_per_hour: int = 5
+
+
+class ScheduledSyncSettings(_StateTable, _SyncQueue):
+    """The `scheduled_sync` function (EventBridge schedule → one sync job per organization)."""
+
+
+class SyncWorkerSettings(_StateTable, _CatalogTable, _RawBucket, _IndexQueue, _ItGlue):
+    """The `sync_worker` function (one organization per message)."""
+
+
+class WorkerSettings(_StateTable, _IndexQueue, _RawBucket, _Search):
+    """The embedding worker container (`gpu_worker`)."""
+
+    model_path: Path | None = None
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    host: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
+    port: int = 8080
+    batch_max_messages: int = 10
+    encode_batch_size: int = 64
+    visibility_timeout_s: int = 300
+    poll_wait_s: int = 20
+
+
+class McpSettings(ApiSettings):
+    """The MCP server container: the API's services, plus its own transport settings."""
+
+    mcp_host: str = "127.0.0.1"
+    mcp_port: int = 8765
+    # stdio transport: the API key the assistant's process was started with.
+    api_key: SecretStr | None = Field(default=None, validation_alias="GLUEKB_API_KEY")
+
+
+_S = TypeVar("_S", bound=BaseSettings)
+_cache: dict[type[BaseSettings], BaseSettings] = {}
+_lock = threading.Lock()
+
+
+def env_name(cls: type[BaseSettings], field: str) -> str:
+    """The environment variable a field is read from (its alias, else GLUEKB_<FIELD>)."""
+    info = cls.model_fields.get(field)
+    alias = info.validation_alias if info else None
+    if isinstance(alias, str):
+        return alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"GLUEKB_{field.upper()}"
+
+
+def load_settings(cls: type[_S]) -> _S:
+    """Build settings from the environment, or raise ConfigurationError naming what is wrong."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        problems: list[str] = []
+        for error in exc.errors():
+            loc = [str(part) for part in error["loc"]]
+            if loc:
+                name = env_name(cls, loc[0])
+                problem = "is not set" if error["type"] == "missing" else error["msg"]
+                problems.append(f"{name} {problem}")
+            else:
+                problems.append(str(error["msg"]).removeprefix("Value error, "))
+        raise ConfigurationError(
+            f"{cls.__name__}: " + "; ".join(problems), details={"problems": problems}
+        ) from None
+
+
+def get_settings(cls: type[_S]) -> _S:
+    """The cached settings of a deployable (validated once, at cold start)."""
+    with _lock:
+        cached = _cache.get(cls)
+        if cached is None:
+            cached = _cache[cls] = load_settings(cls)
+    assert isinstance(cached, cls)
+    return cached
+
+
+def clear_settings_cache() -> None:
+    """Tests and the local stack change the environment between runs."""
+    with _lock:
+        _cache.clear()
+
+
+class CliSettings(_Common):
+    """The `gluekb` command line and the embedded local stack it runs."""
+
+    home: Path | None = None  # default: <project>/.gluekb
+    api_port: int = 8000
+    aws_port: int = 4577
+    control_port: int = 8001

@@ -1,0 +1,1 @@
+"""The MCP server container: gluekb tools for assistants."""

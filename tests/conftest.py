@@ -1,0 +1,54 @@
+"""Test-wide settings: no real AWS, no tracing daemon, quiet metrics."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "gluekb",
+        "POWERTOOLS_SERVICE_NAME": "gluekb-tests",
+        "HF_HUB_OFFLINE": "1",
+    }
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+from tests.support import ROOT
+
+
+@pytest.fixture
+def project_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture
+def moto_stack() -> Iterator[dict[str, Any]]:
+    """template.yaml provisioned on in-process moto; yields clients and each function's env."""
+    from moto import mock_aws
+
+    from gluekb.adapters.aws import AwsClients
+    from gluekb.stack.local import LOCAL_PARAMETERS
+    from gluekb.stack.provision import Provisioner
+    from gluekb.stack.template import Template
+
+    with mock_aws():
+        template = Template(ROOT / "template.yaml", LOCAL_PARAMETERS)
+        clients = AwsClients("us-east-1")
+        Provisioner(
+            template, clients, {"WebhookSecret": '{"signing_secret":"s3cr3t"}'}, tls=False
+        ).provision()
+        env = {}
+        for spec in template.functions():
+            resolved = template.resolve(spec.environment)
+            env[spec.name] = {k: str(v) for k, v in resolved.items() if v is not None}
+        yield {"clients": clients, "template": template, "env": env}

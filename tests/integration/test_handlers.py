@@ -1,0 +1,83 @@
+"""Each handler invoked with the sample events in events/, against template.yaml on moto."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gluekb.adapters.dynamodb import from_item
+from tests.support import LambdaContext, environment, event, load_handler
+
+
+def test_api_health_reports_every_dependency(moto_stack: dict[str, Any]) -> None:
+    with environment(moto_stack["env"]["api"]):
+        api = load_handler("api")
+        response = api.handler(event("api/get_health.json"), LambdaContext())
+    body = json.loads(response["body"])
+    assert response["statusCode"] == 200, body
+    assert body["status"] == "ok"
+    assert {"table:state", "table:tickets", "queue:sync", "queue:index", "bucket:raw"} <= set(
+        body["components"]
+    )
+
+
+def test_email_intake_registers_a_delivered_message_once(moto_stack: dict[str, Any]) -> None:
+    clients = moto_stack["clients"]
+    sample = event("email_intake/s3_put_via_sqs.json")
+    s3_event = json.loads(sample["Records"][0]["body"])["Records"][0]["s3"]
+    clients.s3.put_object(
+        Bucket=s3_event["bucket"]["name"],
+        Key=s3_event["object"]["key"],
+        Body=b"From: a@b\r\n\r\nhi",
+    )
+    with environment(moto_stack["env"]["email_intake"]):
+        intake = load_handler("email_intake")
+        first = intake.handler(sample, LambdaContext())
+        again = intake.handler(sample, LambdaContext())  # a duplicate delivery
+    assert first == {"batchItemFailures": []} and again == {"batchItemFailures": []}
+    items = clients.dynamodb.scan(TableName="gluekb-local-tickets")["Items"]
+    assert [from_item(i)["key"] for i in items] == [s3_event["object"]["key"]]
+
+
+def test_email_intake_ignores_s3_test_events(moto_stack: dict[str, Any]) -> None:
+    with environment(moto_stack["env"]["email_intake"]):
+        intake = load_handler("email_intake")
+        assert intake.handler(
+            event("email_intake/s3_test_event_via_sqs.json"), LambdaContext()
+        ) == {"batchItemFailures": []}
+
+
+def test_scheduled_sync_records_its_run(moto_stack: dict[str, Any]) -> None:
+    with environment(moto_stack["env"]["scheduled_sync"]):
+        scheduled = load_handler("scheduled_sync")
+        result = scheduled.handler(event("scheduled_sync/scheduled_event.json"), LambdaContext())
+    assert result == {"queued": 0}
+    item = moto_stack["clients"].dynamodb.get_item(
+        TableName="gluekb-local-state", Key={"pk": {"S": "SCHEDULE#sync"}, "sk": {"S": "LAST"}}
+    )["Item"]
+    assert from_item(item)["event_id"] == "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa"
+
+
+def test_sync_worker_reports_a_malformed_job_as_a_batch_item_failure(
+    moto_stack: dict[str, Any],
+) -> None:
+    with environment(moto_stack["env"]["sync_worker"]):
+        worker = load_handler("sync_worker")
+        bad = worker.handler(event("sync_worker/malformed_job.json"), LambdaContext())
+    assert bad == {
+        "batchItemFailures": [{"itemIdentifier": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"}]
+    }
+
+
+def test_webhooks_answer_404_for_unknown_providers(moto_stack: dict[str, Any]) -> None:
+    request = event("api/get_health.json") | {
+        "routeKey": "POST /webhooks/{proxy+}",
+        "rawPath": "/webhooks/nope",
+    }
+    request["requestContext"] = request["requestContext"] | {
+        "http": request["requestContext"]["http"] | {"method": "POST", "path": "/webhooks/nope"}
+    }
+    with environment(moto_stack["env"]["webhooks"]):
+        webhooks = load_handler("webhooks")
+        response = webhooks.handler(request, LambdaContext())
+    assert response["statusCode"] == 404
