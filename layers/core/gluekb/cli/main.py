@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
 from pathlib import Path
+from secrets import token_urlsafe
 
 import click
 
@@ -34,6 +36,7 @@ def cli() -> None:
 )
 @click.option("--aws-port", type=int, help="Emulated AWS endpoint port (default 4577).")
 @click.option("--control-port", type=int, help="Local stack health port (default 8001).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
     "--parameter",
     "parameters",
@@ -41,12 +44,21 @@ def cli() -> None:
     metavar="NAME=VALUE",
     help="Template parameter override (as `sam deploy --parameter-overrides`).",
 )
+@click.option(
+    "--env",
+    "env_vars",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Environment override for every function (as `sam local --env-vars`).",
+)
 def up(
     project: Path | None,
     api_port: int | None,
     aws_port: int | None,
     control_port: int | None,
+    host: str,
     parameters: tuple[str, ...],
+    env_vars: tuple[str, ...],
 ) -> None:
     """Run the whole product locally: AWS endpoint, functions, queues, schedules, API."""
     from gluekb.stack.local import LocalStack, LocalStackConfig, find_project_root
@@ -54,8 +66,9 @@ def up(
     settings = get_settings(CliSettings)
     try:
         overrides = dict(p.split("=", 1) for p in parameters)
+        environment = dict(e.split("=", 1) for e in env_vars)
     except ValueError:
-        _fail("--parameter takes NAME=VALUE")
+        _fail("--parameter and --env take NAME=VALUE")
         return
     try:
         root = find_project_root(project)
@@ -67,7 +80,9 @@ def up(
             aws_port=settings.aws_port if aws_port is None else aws_port,
             control_port=settings.control_port if control_port is None else control_port,
             aws_endpoint_url=settings.aws_endpoint_url,
+            host=host,
             parameters=overrides,
+            environment_overrides=environment,
         )
         asyncio.run(_serve(LocalStack(config)))
     except GluekbError as exc:
@@ -94,6 +109,52 @@ async def _serve(stack: object) -> None:
     click.echo("stopping ...")
     await stack.stop()
     click.echo("stopped")
+
+
+@cli.command()
+@click.option(
+    "--project", type=click.Path(path_type=Path, file_okay=False), help="Folder with template.yaml."
+)
+@click.option("--stack-name", default="gluekb-local", show_default=True)
+@click.option("--parameter", "parameters", multiple=True, metavar="NAME=VALUE")
+def provision(project: Path | None, stack_name: str, parameters: tuple[str, ...]) -> None:
+    """Create template.yaml's queues, buckets, tables, notifications and SES rules on the
+    endpoint in AWS_ENDPOINT_URL (LocalStack's init step). Safe to run again."""
+    from gluekb.adapters.aws import AwsClients
+    from gluekb.stack.local import LOCAL_PARAMETERS, find_project_root
+    from gluekb.stack.provision import Provisioner
+    from gluekb.stack.template import Template
+
+    settings = get_settings(CliSettings)
+    if not settings.aws_endpoint_url:
+        _fail("AWS_ENDPOINT_URL is not set: provision targets an emulator (deploy to AWS with SAM)")
+    try:
+        overrides = dict(p.split("=", 1) for p in parameters)
+        root = find_project_root(project)
+        template = Template(
+            root / "template.yaml",
+            {**LOCAL_PARAMETERS, **overrides},
+            stack_name=stack_name,
+            region=settings.aws_region,
+        )
+        clients = AwsClients(settings.aws_region, settings.aws_endpoint_url)
+        template.account_id = clients._client("sts").get_caller_identity()["Account"]
+        secrets = {"WebhookSecret": json.dumps({"signing_secret": token_urlsafe(36)})}
+        report = Provisioner(
+            template,
+            clients,
+            secrets,
+            tls=not str(settings.aws_endpoint_url).startswith("http://"),
+        ).provision()
+    except ValueError:
+        _fail("--parameter takes NAME=VALUE")
+        return
+    except GluekbError as exc:
+        _fail(exc.message)
+        return
+    for logical_id, physical in sorted(report.created.items()):
+        click.echo(f"  created  {logical_id:<24} {physical}")
+    click.echo(f"{len(report.created)} resources ready on {settings.aws_endpoint_url}")
 
 
 def main() -> None:

@@ -281,8 +281,8 @@ class LocalStack:
     def _resolve_environment(self, spec: FunctionSpec) -> dict[str, str]:
         resolved = self.template.resolve(spec.environment)
         env = {k: str(v) for k, v in resolved.items() if v is not None}
-        env.update(self.config.environment_overrides)
         env.update(self._local_overrides())
+        env.update(self.config.environment_overrides)  # the user's --env wins, as sam's --env-vars
         return env
 
     def _local_overrides(self) -> dict[str, str]:

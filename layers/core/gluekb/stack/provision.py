@@ -274,9 +274,9 @@ class Provisioner:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ResourceExistsException":
                 raise
+            # As CloudFormation: an existing secret keeps its value (a webhook URL or key that
+            # was handed out must not change because provisioning ran again).
             arn = sm.describe_secret(SecretId=name)["ARN"]
-            if value is not None:
-                sm.put_secret_value(SecretId=name, SecretString=value)
         # CloudFormation's Ref of a secret is its ARN.
         return PhysicalResource(arn, {"Id": arn})
 
