@@ -52,3 +52,11 @@ def moto_stack() -> Iterator[dict[str, Any]]:
             resolved = template.resolve(spec.environment)
             env[spec.name] = {k: str(v) for k, v in resolved.items() if v is not None}
         yield {"clients": clients, "template": template, "env": env}
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Any:
+    """The real model (all-MiniLM-L6-v2, offline), loaded once for the whole run."""
+    from gluekb.adapters.sentence_embedder import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(device="cpu")

@@ -157,7 +157,8 @@ class WorkerSettings(_StateTable, _IndexQueue, _RawBucket, _Search):
     batch_max_messages: int = 10
     encode_batch_size: int = 64
     visibility_timeout_s: int = 300
-    poll_wait_s: int = 20
+    poll_wait_s: int = Field(default=20, ge=0, le=20)
+    cpu_threads: int | None = None
 
 
 class McpSettings(ApiSettings):
