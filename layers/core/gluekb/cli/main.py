@@ -38,6 +38,12 @@ def cli() -> None:
 @click.option("--control-port", type=int, help="Local stack health port (default 8001).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
+    "--worker/--no-worker",
+    default=True,
+    show_default=True,
+    help="Run the embedding worker and embedded index (off: they run elsewhere, e.g. compose).",
+)
+@click.option(
     "--parameter",
     "parameters",
     multiple=True,
@@ -57,6 +63,7 @@ def up(
     aws_port: int | None,
     control_port: int | None,
     host: str,
+    worker: bool,
     parameters: tuple[str, ...],
     env_vars: tuple[str, ...],
 ) -> None:
@@ -81,6 +88,7 @@ def up(
             control_port=settings.control_port if control_port is None else control_port,
             aws_endpoint_url=settings.aws_endpoint_url,
             host=host,
+            worker=worker,
             parameters=overrides,
             environment_overrides=environment,
         )

@@ -83,6 +83,8 @@ class LocalStackConfig:
     environment_overrides: dict[str, str] = field(default_factory=dict)
     function_concurrency: int = 4
     poll_wait_s: int = 1
+    worker: bool = True  # run the embedding worker (gpu_worker) as its own process
+    worker_port: int = 8081
     clock: Callable[[], datetime] = system_clock
 
     @property
@@ -129,6 +131,9 @@ class LocalStack:
             f.logical_id: f for f in self.template.functions()
         }
         self.emulator: asyncio.subprocess.Process | None = None
+        self.worker: asyncio.subprocess.Process | None = None
+        self.worker_url = ""
+        self._worker_port = 0
         self.aws_endpoint = config.aws_endpoint_url or ""
         self.clients: AwsClients | None = None
         self.lambda_service: LambdaService | None = None
@@ -153,7 +158,9 @@ class LocalStack:
         try:
             await self._start_aws()
             await self._provision()
+            await self._start_worker()
             await self._start_functions()
+            await self._wait_for_worker()
             await self._start_servers()
             self._start_event_sources()
             self._write_stack_file()
@@ -171,8 +178,10 @@ class LocalStack:
         stopping += [asyncio.wait_for(task, 2) for _, task in self._servers]
         await asyncio.gather(*stopping, return_exceptions=True)
         self._servers.clear()
+        stopping = [self._stop_worker()]
         if self.lambda_service:
-            await self.lambda_service.stop()
+            stopping.append(self.lambda_service.stop())
+        await asyncio.gather(*stopping, return_exceptions=True)
         await self._stop_emulator()
         with contextlib.suppress(FileNotFoundError):
             stack_file = self.home / STACK_FILE
@@ -277,6 +286,84 @@ class LocalStack:
             path.chmod(0o600)
         return saved
 
+    # ------------------------------------------------------------ embedding worker
+    def _worker_environment(self) -> dict[str, str]:
+        """The worker container's environment from template.yaml, with local equivalents."""
+        task = self.template.resources["WorkerTaskDefinition"]["Properties"]
+        (container,) = task["ContainerDefinitions"]
+        env = {}
+        for pair in self.template.resolve(container.get("Environment", [])):
+            if pair.get("Value") is not None:
+                env[str(pair["Name"])] = str(pair["Value"])
+        port = self._worker_port
+        env.update(
+            {
+                **LOCAL_CREDENTIALS,
+                "AWS_ENDPOINT_URL": self.aws_endpoint,
+                "AWS_REGION": self.config.region,
+                "GLUEKB_DEVICE": "auto",
+                "GLUEKB_HOST": self.config.host,
+                "GLUEKB_PORT": str(port),
+                "GLUEKB_POLL_WAIT_S": "1",  # short polls: Ctrl-C stops within seconds
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                **self._search_environment(),
+            }
+        )
+        keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV")
+        return {**{k: v for k, v in os.environ.items() if k in keep}, **env}
+
+    def _search_environment(self) -> dict[str, str]:
+        if not self.config.worker:
+            return {}
+        return {"GLUEKB_SEARCH_BACKEND": "embedded", "GLUEKB_INDEX_PATH": str(self.home / "index")}
+
+    async def _start_worker(self) -> None:
+        if not self.config.worker:
+            return
+        probe = _bind(self.config.host, self.config.worker_port)
+        self._worker_port = probe.getsockname()[1]
+        probe.close()
+        self.worker_url = f"http://{self.config.host}:{self._worker_port}"
+        log = (self.logs / "worker.log").open("ab")
+        self.worker = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "gpu_worker",
+            env=self._worker_environment(),
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+        log.close()
+
+    async def _wait_for_worker(self, timeout_s: float = 90) -> None:
+        if self.worker is None:
+            return
+        deadline = time.monotonic() + timeout_s
+        async with httpx.AsyncClient() as http:
+            while time.monotonic() < deadline:
+                if self.worker.returncode is not None:
+                    tail = (self.logs / "worker.log").read_text(errors="replace")[-2000:]
+                    raise ConfigurationError(f"the embedding worker exited:\n{tail}")
+                try:
+                    response = await http.get(f"{self.worker_url}/health", timeout=2)
+                    if response.status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.25)
+        raise ConfigurationError(f"the embedding worker was not healthy within {timeout_s:.0f}s")
+
+    async def _stop_worker(self) -> None:
+        if self.worker is None or self.worker.returncode is not None:
+            return
+        self.worker.send_signal(signal.SIGTERM)  # finish the batch in hand, release the rest
+        try:
+            await asyncio.wait_for(self.worker.wait(), 3)
+        except TimeoutError:
+            self.worker.kill()  # its messages come back after their visibility timeout
+            await self.worker.wait()
+
     # ------------------------------------------------------------ functions
     def _resolve_environment(self, spec: FunctionSpec) -> dict[str, str]:
         resolved = self.template.resolve(spec.environment)
@@ -295,6 +382,8 @@ class LocalStack:
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
             "POWERTOOLS_DEV": "false",
             "GLUEKB_STACK_HEALTH_URL": f"{self.control_url}/health" if self.control_url else "",
+            **self._search_environment(),
+            **({"GLUEKB_EMBEDDER_URL": self.worker_url} if self.worker_url else {}),
         }
 
     async def _start_functions(self) -> None:
@@ -392,6 +481,12 @@ class LocalStack:
                 "ok": self.emulator is None or self.emulator.returncode is None,
                 "endpoint": self.aws_endpoint,
             },
+            "worker": {
+                "ok": self.worker is not None and self.worker.returncode is None,
+                "url": self.worker_url,
+            }
+            if self.config.worker
+            else {"ok": True, "detail": "external (not run by gluekb up)"},
             "gateway": {
                 "ok": bool(self._servers) and all(not t.done() for _, t in self._servers),
                 "url": self.api_url,
@@ -430,6 +525,7 @@ class LocalStack:
             ("HTTP API", self.api_url),
             ("AWS endpoint", self.aws_endpoint + ("" if self.emulator else " (external)")),
             ("stack health", f"{self.control_url}/health"),
+            ("embedding worker", self.worker_url or "external"),
             ("state", str(self.home)),
             ("logs", str(self.logs)),
         ]
