@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from gluekb.adapters.dynamodb import from_item, to_item
+from gluekb.models.sync import SyncCheckpoint, SyncStatus
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -35,6 +37,80 @@ class StateStore:
         )
         return from_item(response["Item"]) if "Item" in response else None
 
+    # ------------------------------------------------------------ organizations
+    def put_organization(self, organization_id: str, name: str, attributes: dict[str, Any]) -> None:
+        self.client.put_item(
+            TableName=self.table,
+            Item=to_item({"pk": f"ORG#{organization_id}", "sk": "ORG", "name": name, **attributes}),
+        )
+
+    def organizations(self) -> list[dict[str, Any]]:
+        """Every organization gluekb syncs, with its stored attributes (id, name, ...)."""
+        found: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": "begins_with(pk, :p) AND sk = :s",
+            "ExpressionAttributeValues": to_item({":p": "ORG#", ":s": "ORG"}),
+        }
+        while True:
+            page = self.client.scan(**kwargs)
+            for item in page.get("Items", []):
+                data = from_item(item)
+                data["id"] = data.pop("pk").removeprefix("ORG#")
+                data.pop("sk", None)
+                found.append(data)
+            if "LastEvaluatedKey" not in page:
+                return sorted(found, key=lambda o: str(o.get("name", "")).lower())
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def delete_organization(self, organization_id: str) -> None:
+        self.client.delete_item(
+            TableName=self.table, Key=to_item({"pk": f"ORG#{organization_id}", "sk": "ORG"})
+        )
+
+    # ------------------------------------------------------------ checkpoints and status
+    def checkpoint(self, organization_id: str, resource_type: str) -> SyncCheckpoint:
+        response = self.client.get_item(
+            TableName=self.table,
+            Key=to_item({"pk": f"ORG#{organization_id}", "sk": f"CKPT#{resource_type}"}),
+        )
+        if "Item" not in response:
+            return SyncCheckpoint(organization_id=organization_id, resource_type=resource_type)
+        return SyncCheckpoint.model_validate_json(from_item(response["Item"])["body"])
+
+    def save_checkpoint(self, checkpoint: SyncCheckpoint) -> None:
+        self.client.put_item(
+            TableName=self.table,
+            Item=to_item(
+                {
+                    "pk": f"ORG#{checkpoint.organization_id}",
+                    "sk": f"CKPT#{checkpoint.resource_type}",
+                    "body": checkpoint.model_dump_json(),
+                }
+            ),
+        )
+
+    def sync_status(self, organization_id: str) -> SyncStatus:
+        response = self.client.get_item(
+            TableName=self.table, Key=to_item({"pk": f"ORG#{organization_id}", "sk": "STATUS"})
+        )
+        if "Item" not in response:
+            return SyncStatus(organization_id=organization_id)
+        return SyncStatus.model_validate_json(from_item(response["Item"])["body"])
+
+    def save_sync_status(self, status: SyncStatus) -> None:
+        self.client.put_item(
+            TableName=self.table,
+            Item=to_item(
+                {
+                    "pk": f"ORG#{status.organization_id}",
+                    "sk": "STATUS",
+                    "state": status.state,
+                    "body": status.model_dump_json(),
+                }
+            ),
+        )
+
     def organization_ids(self) -> list[str]:
         """Every organization gluekb syncs (registered by the sync's organization discovery)."""
         ids: list[str] = []
@@ -50,3 +126,36 @@ class StateStore:
             if "LastEvaluatedKey" not in page:
                 return sorted(ids)
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def record_index_failure(
+        self,
+        message_id: str,
+        reason: str,
+        *,
+        source_id: str | None,
+        receive_count: int,
+        final: bool,
+        retention_days: int = 14,
+    ) -> None:
+        """Why an index job failed, kept as long as the DLQ keeps the message."""
+        self.client.put_item(
+            TableName=self.table,
+            Item=to_item(
+                {
+                    "pk": f"INDEXFAIL#{message_id}",
+                    "sk": "LAST",
+                    "source_id": source_id,
+                    "reason": reason[:1000],
+                    "receive_count": receive_count,
+                    "dead_lettered": final,
+                    "at": datetime.now(UTC).isoformat(),
+                    "ttl": int(time.time()) + retention_days * 86400,
+                }
+            ),
+        )
+
+    def index_failure(self, message_id: str) -> dict[str, Any] | None:
+        response = self.client.get_item(
+            TableName=self.table, Key=to_item({"pk": f"INDEXFAIL#{message_id}", "sk": "LAST"})
+        )
+        return from_item(response["Item"]) if "Item" in response else None

@@ -17,3 +17,53 @@ class SyncJob(BaseModel):
     requested_at: datetime
     resource_type: str | None = None
     record_id: str | None = None
+
+
+class PageProgress(BaseModel):
+    """A listing interrupted mid-way: where to resume, and under which run."""
+
+    run_id: str
+    mode: Literal["incremental", "full"]
+    since: datetime | None
+    started_at: datetime
+    next_page: int = 1
+
+
+class SyncCheckpoint(BaseModel):
+    """Per organization and resource type."""
+
+    organization_id: str
+    resource_type: str
+    high_water: datetime | None = None  # incremental syncs ask for updated_at >= this
+    last_full_at: datetime | None = None
+    full_total: int | None = None  # records counted by the last full listing
+    incremental_unsupported: bool = False  # the filter was ignored (total did not narrow)
+    in_progress: PageProgress | None = None
+
+
+class ResourceSummary(BaseModel):
+    fetched: int = 0
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    requests: int = 0
+    errors: list[str] = Field(default_factory=list)
+
+    def add(self, other: ResourceSummary) -> None:
+        for name in ("fetched", "created", "updated", "deleted", "unchanged", "requests"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors += other.errors
+
+
+class SyncStatus(BaseModel):
+    organization_id: str
+    organization_name: str | None = None
+    state: Literal["never", "queued", "running", "ok", "failed"] = "never"
+    mode: Literal["incremental", "full"] | None = None
+    queued_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    last_success_at: datetime | None = None
+    resources: dict[str, ResourceSummary] = Field(default_factory=dict)
+    errors: list[str] = Field(default_factory=list)

@@ -1,0 +1,42 @@
+"""The catalog: what gluekb knows about each synced record, and how records relate."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from gluekb.models.documents import RecordField
+
+EdgeKind = Literal["depends_on", "related", "credential"]
+
+
+class CatalogRecord(BaseModel):
+    source_id: str = Field(description="itglue:<resource_type>:<id>")
+    organization_id: str
+    resource_type: str
+    record_id: str
+    name: str
+    type_label: str | None = None
+    content_hash: str
+    raw_key: str
+    url: str | None = None
+    updated_at: datetime | None = None
+    synced_at: datetime
+    identifiers: dict[str, list[str]] = Field(default_factory=dict)
+    # The record card, verbatim (field name -> value): what answers quote. Never a password value.
+    fields: list[RecordField] = Field(default_factory=list)
+
+
+class Edge(BaseModel):
+    """`source_id` depends on (or relates to) `target_id`: a Tag field, a related item, or the
+    resource an embedded password belongs to (kind `credential`)."""
+
+    source_id: str
+    target_id: str
+    kind: EdgeKind
+    relation: str
+    organization_id: str
+    source_name: str = ""
+    target_name: str = ""
