@@ -4,13 +4,20 @@ stack and tests) and `OpenSearchIndex` (OpenSearch k-NN, in AWS).
 
 Tenant isolation lives here: every read takes the organizations the caller may see, and the
 filter is part of the index query itself, never applied to results afterwards. An empty list of
-organizations matches nothing.
+organizations matches nothing; so does an empty list of types (`types=None` means any type).
+
+Semantics both adapters share (the helpers below keep them identical):
+- `bm25` treats the query as plain words, never as query syntax: any user text is safe.
+- identifiers are keywords, compared case-insensitively after trimming.
+- `hybrid` puts chunks whose identifier equals a word of the query first, then fuses BM25 and
+  k-NN by reciprocal rank fusion (k=60); with `vector=None` the order is BM25's.
+- snippets are HTML-escaped text with the matched words wrapped in `<mark>`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from gluekb.models.index import Chunk, IndexOperation, SearchHit
 
@@ -21,6 +28,18 @@ if TYPE_CHECKING:
     from gluekb.settings import _Search
 
     Vector = NDArray[np.float32]
+
+# Reciprocal rank fusion constant (Cormack et al. 2009; OpenSearch's score-ranker default too).
+RRF_RANK_CONSTANT = 60
+# Hybrid fetches this many candidates per ranked list (at least k) before fusing.
+HYBRID_CANDIDATES = 30
+# Bounds on user input: longer queries are cut, extra words ignored.
+MAX_QUERY_CHARS = 1024
+MAX_QUERY_TERMS = 32
+MAX_IDENTIFIER_CANDIDATES = 16
+
+MatchedBy = Literal["exact", "bm25", "knn"]
+_MATCH_ORDER: dict[MatchedBy, int] = {"exact": 0, "bm25": 1, "knn": 2}
 
 
 class SearchIndex(Protocol):
@@ -39,15 +58,30 @@ class SearchIndex(Protocol):
 
     # ------------------------------------------------------------ reads (organization-scoped)
     def bm25(
-        self, query: str, organizations: Sequence[str], *, types: Sequence[str] | None = None, k: int = 10
+        self,
+        query: str,
+        organizations: Sequence[str],
+        *,
+        types: Sequence[str] | None = None,
+        k: int = 10,
     ) -> list[SearchHit]: ...
 
     def knn(
-        self, vector: Vector, organizations: Sequence[str], *, types: Sequence[str] | None = None, k: int = 10
+        self,
+        vector: Vector,
+        organizations: Sequence[str],
+        *,
+        types: Sequence[str] | None = None,
+        k: int = 10,
     ) -> list[SearchHit]: ...
 
     def exact(
-        self, identifiers: Mapping[str, Sequence[str]], organizations: Sequence[str], *, k: int = 10
+        self,
+        identifiers: Mapping[str, Sequence[str]],
+        organizations: Sequence[str],
+        *,
+        types: Sequence[str] | None = None,
+        k: int = 10,
     ) -> list[SearchHit]:
         """Chunks whose identifier fields (ip, hostname, serial, mac, ...) equal a value."""
 
@@ -74,8 +108,11 @@ class SearchIndex(Protocol):
     def close(self) -> None: ...
 
 
-def open_search_index(settings: _Search, *, dimension: int = 384, writer: bool = False) -> SearchIndex:
-    """The configured backend. Imports lazily: the Lambda side never loads SQLite extensions."""
+def open_search_index(
+    settings: _Search, *, dimension: int = 384, writer: bool = False
+) -> SearchIndex:
+    """The configured backend. Imports lazily: the Lambda side never loads SQLite extensions.
+    `writer=True` (the embedding worker only) may write and creates what is missing."""
     if settings.search_backend == "embedded":
         from gluekb.adapters.embedded_index import EmbeddedIndex
 
@@ -84,4 +121,77 @@ def open_search_index(settings: _Search, *, dimension: int = 384, writer: bool =
     from gluekb.adapters.opensearch_index import OpenSearchIndex
 
     assert settings.opensearch_url is not None
-    return OpenSearchIndex.from_settings(settings, dimension=dimension)
+    return OpenSearchIndex.from_settings(settings, dimension=dimension, writer=writer)
+
+
+# ---------------------------------------------------------------- semantics both adapters share
+def normalize_identifier(value: str) -> str:
+    return value.strip().lower()
+
+
+def query_words(query: str) -> list[str]:
+    """The whitespace-separated words of a query, control characters dropped, bounded."""
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in query[:MAX_QUERY_CHARS])
+    words: list[str] = []
+    for word in cleaned.split():
+        if word not in words:
+            words.append(word)
+        if len(words) == MAX_QUERY_TERMS:
+            break
+    return words
+
+
+_IDENTIFIER_TRIM = "\"'`()[]{}<>,;!?"
+
+
+def identifier_candidates(query: str) -> list[str]:
+    """Words of a query that could be an identifier value (`ip:10.0.0.5` also offers the value)."""
+    candidates: list[str] = []
+    for word in query_words(query):
+        value = normalize_identifier(word.strip(_IDENTIFIER_TRIM).rstrip(".:"))
+        options = [value]
+        kind, sep, rest = value.partition(":")
+        if sep and kind.isalpha() and rest:
+            options.append(rest)
+        for option in options:
+            if len(option) >= 2 and option not in candidates:
+                candidates.append(option)
+    return candidates[:MAX_IDENTIFIER_CANDIDATES]
+
+
+def reciprocal_rank_fusion(
+    exact: Sequence[SearchHit], rankings: Iterable[Sequence[SearchHit]], k: int
+) -> list[SearchHit]:
+    """Exact identifier hits first, then the rankings fused by 1/(60 + rank) summed.
+
+    Scores: an exact hit scores 1 + its fused score; everything else its fused score (< 1)."""
+    fused: dict[str, float] = {}
+    matched: dict[str, set[MatchedBy]] = {}
+    best: dict[str, SearchHit] = {}
+    for ranking in rankings:
+        for rank, hit in enumerate(ranking, start=1):
+            key = hit.chunk.chunk_id
+            fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_RANK_CONSTANT + rank)
+            matched.setdefault(key, set()).update(hit.matched_by)
+            if key not in best or (best[key].snippet is None and hit.snippet is not None):
+                best[key] = hit
+    exact_ids = {hit.chunk.chunk_id for hit in exact}
+    for hit in exact:
+        key = hit.chunk.chunk_id
+        matched.setdefault(key, set()).add("exact")
+        best.setdefault(key, hit)
+        fused.setdefault(key, 0.0)
+    exact_order = {hit.chunk.chunk_id: i for i, hit in enumerate(exact)}
+    order = sorted(
+        fused,
+        key=lambda key: (key not in exact_ids, -fused[key], exact_order.get(key, 0), key),
+    )
+    return [
+        SearchHit(
+            chunk=best[key].chunk,
+            score=fused[key] + (1.0 if key in exact_ids else 0.0),
+            matched_by=sorted(matched[key], key=_MATCH_ORDER.__getitem__),
+            snippet=best[key].snippet,
+        )
+        for key in order[:k]
+    ]
