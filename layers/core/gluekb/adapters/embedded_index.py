@@ -35,9 +35,9 @@ import sqlite_vec
 
 from gluekb.adapters.search_index import (
     HYBRID_CANDIDATES,
+    bm25_words,
     identifier_candidates,
     normalize_identifier,
-    query_words,
     reciprocal_rank_fusion,
 )
 from gluekb.errors import ConfigurationError, DependencyUnavailable, InvalidInput
@@ -526,7 +526,7 @@ class EmbeddedIndex:
         types: Sequence[str] | None = None,
         k: int = 10,
     ) -> list[SearchHit]:
-        words = query_words(query)
+        words = bm25_words(query)
         if not organizations or types == [] or not words or _bounded(k) == 0:
             return []
         with self._snapshot() as connection:
@@ -593,7 +593,7 @@ class EmbeddedIndex:
         k: int = 10,
     ) -> list[SearchHit]:
         query_vector = None if vector is None else self._query_vector(vector)
-        words = query_words(query)
+        words = bm25_words(query)
         k = _bounded(k)
         if not organizations or types == [] or k == 0:
             return []

@@ -141,6 +141,25 @@ def query_words(query: str) -> list[str]:
     return words
 
 
+# Lucene's English stop words (OpenSearch's `_english_`): dropped from BM25 queries unless the
+# query has nothing else. They match nearly every chunk, add next to nothing to a BM25 score,
+# and cost the most to rank (the embedded index counts every chunk containing each term).
+# fmt: off
+STOP_WORDS = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is",
+    "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there",
+    "these", "they", "this", "to", "was", "will", "with",
+))
+# fmt: on
+
+
+def bm25_words(query: str) -> list[str]:
+    """The words a BM25 query ranks by: the query's words less stop words (if any remain)."""
+    words = query_words(query)
+    kept = [word for word in words if word.strip(_IDENTIFIER_TRIM).lower() not in STOP_WORDS]
+    return kept or words
+
+
 _IDENTIFIER_TRIM = "\"'`()[]{}<>,;!?"
 
 
