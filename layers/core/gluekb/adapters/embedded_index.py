@@ -25,7 +25,6 @@ import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,17 +34,21 @@ import sqlite_vec
 
 from gluekb.adapters.search_index import (
     HYBRID_CANDIDATES,
+    PreparedSource,
     bm25_words,
     identifier_candidates,
     normalize_identifier,
+    prepare_operations,
+    query_vector,
     reciprocal_rank_fusion,
 )
 from gluekb.errors import ConfigurationError, DependencyUnavailable, InvalidInput
-from gluekb.models.index import Chunk, DeleteSource, ReplaceSource, SearchHit
+from gluekb.models.index import Chunk, SearchHit
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from gluekb.adapters.search_index import QueryVector
     from gluekb.models.index import IndexOperation
 
 SCHEMA_VERSION = 1
@@ -170,53 +173,6 @@ def _snippet_html(raw: str | None) -> str | None:
 
 def _bounded(k: int) -> int:
     return max(0, min(k, MAX_K))
-
-
-@dataclass(frozen=True)
-class _Replacement:
-    source_id: str
-    organization_id: str
-    source_hash: str | None  # None: remove the source
-    chunks: Sequence[Chunk]
-    embeddings: NDArray[np.float32]
-
-
-def _prepare(operation: IndexOperation, dimension: int) -> _Replacement:
-    """Validate an operation before any transaction starts."""
-    empty = np.zeros((0, dimension), dtype=np.float32)
-    if isinstance(operation, DeleteSource) or not operation.chunks:
-        return _Replacement(operation.source_id, operation.organization_id, None, (), empty)
-    assert isinstance(operation, ReplaceSource)
-    chunk_ids = [chunk.chunk_id for chunk in operation.chunks]
-    if len(set(chunk_ids)) != len(chunk_ids):
-        raise InvalidInput(f"source {operation.source_id}: duplicate chunk ids")
-    for chunk in operation.chunks:
-        if (chunk.source_id, chunk.organization_id) != (
-            operation.source_id,
-            operation.organization_id,
-        ):
-            raise InvalidInput(
-                f"chunk {chunk.chunk_id} does not belong to source {operation.source_id} "
-                f"of organization {operation.organization_id}"
-            )
-    try:
-        embeddings = np.ascontiguousarray(operation.embeddings, dtype=np.float32)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput(f"source {operation.source_id}: embeddings are not numeric") from exc
-    if embeddings.shape != (len(operation.chunks), dimension):
-        raise InvalidInput(
-            f"source {operation.source_id}: embeddings have shape {embeddings.shape}, "
-            f"expected ({len(operation.chunks)}, {dimension})"
-        )
-    if not np.isfinite(embeddings).all():
-        raise InvalidInput(f"source {operation.source_id}: embeddings are not finite")
-    return _Replacement(
-        operation.source_id,
-        operation.organization_id,
-        operation.source_hash,
-        operation.chunks,
-        embeddings,
-    )
 
 
 def _chunk_from_row(row: Sequence[Any]) -> Chunk:
@@ -389,7 +345,7 @@ class EmbeddedIndex:
     def write(self, operations: Sequence[IndexOperation]) -> None:
         if not self._writer:
             raise ConfigurationError("this search index was opened for reading (writer=False)")
-        replacements = [_prepare(operation, self._dimension) for operation in operations]
+        replacements = prepare_operations(operations, self._dimension)
         if not replacements:
             return
         connection = self._connection()
@@ -406,7 +362,7 @@ class EmbeddedIndex:
         except apsw.Error as exc:
             raise DependencyUnavailable("the search index cannot be written") from exc
 
-    def _apply(self, connection: apsw.Connection, replacements: Sequence[_Replacement]) -> None:
+    def _apply(self, connection: apsw.Connection, replacements: Sequence[PreparedSource]) -> None:
         touched: set[str] = set()
         row = _one(connection, "SELECT coalesce(max(id), 0) FROM chunks")
         next_id = int(row[0]) + 1 if row else 1
@@ -437,7 +393,9 @@ class EmbeddedIndex:
         return orgs
 
     @staticmethod
-    def _insert_source(connection: apsw.Connection, replacement: _Replacement, next_id: int) -> int:
+    def _insert_source(
+        connection: apsw.Connection, replacement: PreparedSource, next_id: int
+    ) -> int:
         org = replacement.organization_id
         org_tok = _token("o", org)
         chunk_rows: list[tuple[object, ...]] = []
@@ -540,13 +498,13 @@ class EmbeddedIndex:
 
     def knn(
         self,
-        vector: NDArray[np.float32],
+        vector: QueryVector,
         organizations: Sequence[str],
         *,
         types: Sequence[str] | None = None,
         k: int = 10,
     ) -> list[SearchHit]:
-        query = self._query_vector(vector)
+        query = self._vector_blob(vector)
         if not organizations or types == [] or _bounded(k) == 0:
             return []
         with self._snapshot() as connection:
@@ -586,13 +544,13 @@ class EmbeddedIndex:
     def hybrid(
         self,
         query: str,
-        vector: NDArray[np.float32] | None,
+        vector: QueryVector | None,
         organizations: Sequence[str],
         *,
         types: Sequence[str] | None = None,
         k: int = 10,
     ) -> list[SearchHit]:
-        query_vector = None if vector is None else self._query_vector(vector)
+        blob = None if vector is None else self._vector_blob(vector)
         words = bm25_words(query)
         k = _bounded(k)
         if not organizations or types == [] or k == 0:
@@ -607,9 +565,7 @@ class EmbeddedIndex:
             )
             lexical = self._bm25(connection, words, organizations, types, depth) if words else []
             semantic = (
-                self._knn(connection, query_vector, organizations, types, depth)
-                if query_vector is not None
-                else []
+                self._knn(connection, blob, organizations, types, depth) if blob is not None else []
             )
             rowids = [r for r, _ in exact] + [r for r, _, _ in lexical] + [r for r, _ in semantic]
             chunks = self._chunks(connection, rowids)
@@ -683,15 +639,8 @@ class EmbeddedIndex:
         return generations
 
     # ------------------------------------------------------------ query internals
-    def _query_vector(self, vector: NDArray[np.float32]) -> bytes:
-        array = np.ascontiguousarray(vector, dtype=np.float32)
-        if array.shape != (self._dimension,):
-            raise InvalidInput(
-                f"query vector has shape {array.shape}, expected ({self._dimension},)"
-            )
-        if not np.isfinite(array).all():
-            raise InvalidInput("query vector is not finite")
-        return array.tobytes()
+    def _vector_blob(self, vector: QueryVector) -> bytes:
+        return np.array(query_vector(vector, self._dimension), dtype=np.float32).tobytes()
 
     @staticmethod
     def _match_expression(

@@ -16,10 +16,13 @@ Semantics both adapters share (the helpers below keep them identical):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from gluekb.models.index import Chunk, IndexOperation, SearchHit
+from gluekb.errors import InvalidInput
+from gluekb.models.index import Chunk, DeleteSource, IndexOperation, SearchHit
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,6 +31,9 @@ if TYPE_CHECKING:
     from gluekb.settings import _Search
 
     Vector = NDArray[np.float32]
+    # A query vector may be a plain list: the Lambda side gets it as JSON from POST /embed and
+    # need not import numpy for it.
+    QueryVector = NDArray[np.float32] | Sequence[float]
 
 # Reciprocal rank fusion constant (Cormack et al. 2009; OpenSearch's score-ranker default too).
 RRF_RANK_CONSTANT = 60
@@ -68,7 +74,7 @@ class SearchIndex(Protocol):
 
     def knn(
         self,
-        vector: Vector,
+        vector: QueryVector,
         organizations: Sequence[str],
         *,
         types: Sequence[str] | None = None,
@@ -88,7 +94,7 @@ class SearchIndex(Protocol):
     def hybrid(
         self,
         query: str,
-        vector: Vector | None,
+        vector: QueryVector | None,
         organizations: Sequence[str],
         *,
         types: Sequence[str] | None = None,
@@ -125,6 +131,76 @@ def open_search_index(
 
 
 # ---------------------------------------------------------------- semantics both adapters share
+@dataclass(frozen=True)
+class PreparedSource:
+    """A validated operation: the chunks a source must hold (none: remove the source)."""
+
+    source_id: str
+    organization_id: str
+    source_hash: str | None  # None: remove the source
+    chunks: Sequence[Chunk]
+    embeddings: NDArray[np.float32]  # (len(chunks), dimension), float32, finite
+
+
+def prepare_operations(
+    operations: Sequence[IndexOperation], dimension: int
+) -> list[PreparedSource]:
+    """Validate every operation before anything is written (so a bad one writes nothing)."""
+    import numpy as np  # the worker's side only: Lambdas never write
+
+    prepared: list[PreparedSource] = []
+    for operation in operations:
+        if isinstance(operation, DeleteSource) or not operation.chunks:
+            empty = np.zeros((0, dimension), dtype=np.float32)
+            prepared.append(
+                PreparedSource(operation.source_id, operation.organization_id, None, (), empty)
+            )
+            continue
+        chunk_ids = [chunk.chunk_id for chunk in operation.chunks]
+        if len(set(chunk_ids)) != len(chunk_ids):
+            raise InvalidInput(f"source {operation.source_id}: duplicate chunk ids")
+        for chunk in operation.chunks:
+            if (chunk.source_id, chunk.organization_id) != (
+                operation.source_id,
+                operation.organization_id,
+            ):
+                raise InvalidInput(
+                    f"chunk {chunk.chunk_id} does not belong to source {operation.source_id} "
+                    f"of organization {operation.organization_id}"
+                )
+        try:
+            embeddings = np.ascontiguousarray(operation.embeddings, dtype=np.float32)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"source {operation.source_id}: embeddings are not numbers") from exc
+        if embeddings.shape != (len(operation.chunks), dimension):
+            raise InvalidInput(
+                f"source {operation.source_id}: embeddings have shape {embeddings.shape}, "
+                f"expected ({len(operation.chunks)}, {dimension})"
+            )
+        if not np.isfinite(embeddings).all():
+            raise InvalidInput(f"source {operation.source_id}: embeddings are not finite")
+        prepared.append(
+            PreparedSource(
+                operation.source_id,
+                operation.organization_id,
+                operation.source_hash,
+                operation.chunks,
+                embeddings,
+            )
+        )
+    return prepared
+
+
+def query_vector(vector: QueryVector, dimension: int) -> list[float]:
+    """A query vector checked for length and finiteness, as plain floats."""
+    values = [float(value) for value in vector]
+    if len(values) != dimension:
+        raise InvalidInput(f"query vector has {len(values)} dimensions, expected {dimension}")
+    if not all(math.isfinite(value) for value in values):
+        raise InvalidInput("query vector is not finite")
+    return values
+
+
 def normalize_identifier(value: str) -> str:
     return value.strip().lower()
 
