@@ -249,7 +249,7 @@ def identifier_candidates(query: str) -> list[str]:
         if sep and kind.isalpha() and rest:
             options.append(rest)
         for option in options:
-            if len(option) >= 2 and option not in candidates:
+            if len(option) >= 2 and option not in STOP_WORDS and option not in candidates:
                 candidates.append(option)
     return candidates[:MAX_IDENTIFIER_CANDIDATES]
 
