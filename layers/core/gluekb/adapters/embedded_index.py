@@ -258,6 +258,10 @@ class EmbeddedIndex:
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute("PRAGMA cache_size = -32768")
             connection.execute("PRAGMA temp_store = MEMORY")
+            # After a checkpoint the WAL shrinks back to this size (it would keep its peak).
+            connection.execute("PRAGMA journal_size_limit = 67108864")
+            # A reader's connections cannot write, whatever a caller does with them.
+            connection.execute(f"PRAGMA query_only = {'OFF' if self._writer else 'ON'}")
         except apsw.Error as exc:
             raise DependencyUnavailable(f"cannot open the search index at {self.path}") from exc
         self._local.connection = (os.getpid(), connection)
@@ -268,6 +272,8 @@ class EmbeddedIndex:
     def _ensure_schema(self, connection: apsw.Connection) -> None:
         try:
             if not self._has_schema(connection):
+                # The first process to open the file creates it, reader or writer.
+                connection.execute("PRAGMA query_only = OFF")
                 # journal_mode is persistent; it cannot change inside a transaction.
                 connection.execute("PRAGMA journal_mode = WAL")
                 connection.execute("BEGIN IMMEDIATE")
@@ -287,6 +293,8 @@ class EmbeddedIndex:
                 except BaseException:
                     connection.execute("ROLLBACK")
                     raise
+                finally:
+                    connection.execute(f"PRAGMA query_only = {'OFF' if self._writer else 'ON'}")
             stored = dict(_all(connection, "SELECT key, value FROM meta"))
         except apsw.Error as exc:
             raise DependencyUnavailable(f"cannot prepare the search index at {self.path}") from exc

@@ -54,7 +54,14 @@ class SearchIndex(Protocol):
 
     # ------------------------------------------------------------ writes
     def write(self, operations: Sequence[IndexOperation]) -> None:
-        """Apply replace/delete operations atomically and durably (all or none)."""
+        """Apply replace/delete operations, in order; only a `writer=True` index may.
+
+        Durable when it returns, and searchable by every process within a few seconds (both
+        backends: at once). Idempotent: a retry never duplicates a chunk. The embedded index
+        applies the whole batch in one transaction; OpenSearch has no transactions, so it
+        writes each source's chunks before removing the stale ones and records the source
+        hash last: a reader may briefly see old and new chunks side by side, never an empty
+        source, and a crash leaves the old hash, so the worker redoes the source."""
 
     def source_hashes(self, source_ids: Sequence[str]) -> dict[str, str]:
         """The stored source_hash of each known source (unknown ones are absent)."""
@@ -89,7 +96,8 @@ class SearchIndex(Protocol):
         types: Sequence[str] | None = None,
         k: int = 10,
     ) -> list[SearchHit]:
-        """Chunks whose identifier fields (ip, hostname, serial, mac, ...) equal a value."""
+        """Chunks whose identifier of that kind (ip, hostname, serial, mac, ...) equals a value:
+        keywords, compared case-insensitively after trimming. Most values matched first."""
 
     def hybrid(
         self,
