@@ -210,7 +210,8 @@ def _chunk_from_row(row: Sequence[Any]) -> Chunk:
 
 
 class EmbeddedIndex:
-    """The search index in one SQLite file under `path` (a directory, or the file itself)."""
+    """The search index in one SQLite file: `path` is a directory (`.gluekb/index/`) holding
+    chunks.sqlite3, or, when it is not a directory and has a suffix (`x.sqlite3`), the file."""
 
     def __init__(
         self,
@@ -221,7 +222,8 @@ class EmbeddedIndex:
         busy_timeout_ms: int = 10_000,
     ) -> None:
         target = Path(path)
-        self.path = target if target.suffix else target / DATABASE_FILE
+        is_file = target.suffix and not target.is_dir()
+        self.path = target if is_file else target / DATABASE_FILE
         self._dimension = dimension
         self._writer = writer
         self._busy_timeout_ms = busy_timeout_ms

@@ -423,7 +423,10 @@ class OpenSearchIndex:
                 [self._chunk_action(p, i) for p in final.values() for i in range(len(p.chunks))],
                 refresh="wait_for",
             )
-            stale = [cid for cid in self._chunk_ids(source_ids) if cid not in keep]
+            held = self._held_chunks(source_ids)
+            stale = [cid for cid in held if cid not in keep]
+            # (A source record lost to a crash still leaves its chunks' organization.)
+            touched |= {held[cid] for cid in stale}
             self._bulk(
                 [({"delete": {"_index": self.index, "_id": cid}}, None) for cid in stale],
                 refresh="wait_for",
@@ -552,22 +555,23 @@ class OpenSearchIndex:
             found.update({doc["_id"]: doc for doc in response["docs"] if doc.get("found")})
         return found
 
-    def _chunk_ids(self, source_ids: Sequence[str]) -> list[str]:
-        ids: list[str] = []
+    def _held_chunks(self, source_ids: Sequence[str]) -> dict[str, str]:
+        """chunk_id -> organization of every chunk the index holds for these sources."""
+        held: dict[str, str] = {}
         for start in range(0, len(source_ids), PAGE):
             body: dict[str, Any] = {
                 "size": PAGE,
-                "_source": False,
+                "_source": ["organization_id"],
                 "query": {"terms": {"source_id": list(source_ids[start : start + PAGE])}},
                 "sort": [{"chunk_id": "asc"}],
             }
             while True:
                 hits = self._search(body)
-                ids += [hit["_id"] for hit in hits]
+                held.update({hit["_id"]: hit["_source"]["organization_id"] for hit in hits})
                 if len(hits) < PAGE:
                     break
                 body["search_after"] = hits[-1]["sort"]
-        return ids
+        return held
 
     def source_hashes(self, source_ids: Sequence[str]) -> dict[str, str]:
         with self._errors("reading source hashes"):
