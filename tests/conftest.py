@@ -23,7 +23,10 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
+from gluekb.stack import moto_patches
 from tests.support import ROOT
+
+moto_patches.apply()  # in-process moto scales like the emulator (see the module)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from moto.server import (  # type: ignore[attr-defined]
 )
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from gluekb.stack import moto_patches
 from gluekb.stack.persistence import EmulatorState
 from gluekb.stack.template import DEFAULT_ACCOUNT_ID
 
@@ -151,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    moto_patches.apply()
 
     state = EmulatorState(args.state_dir, DEFAULT_ACCOUNT_ID, args.region)
     app = EmulatorApp(DomainDispatcherApplication(create_backend_app), state)
