@@ -57,7 +57,7 @@ class CatalogStore:
                 request = response.get("UnprocessedKeys") or {}
         return found
 
-    def list(self, organization_id: str, resource_type: str) -> Iterator[CatalogRecord]:
+    def records_of(self, organization_id: str, resource_type: str) -> Iterator[CatalogRecord]:
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "IndexName": "by_org",
@@ -74,7 +74,9 @@ class CatalogStore:
 
     def hashes(self, organization_id: str, resource_type: str) -> dict[str, str]:
         """source_id -> content_hash of every record of a type: one paged query, for the sync."""
-        return {r.source_id: r.content_hash for r in self.list(organization_id, resource_type)}
+        return {
+            r.source_id: r.content_hash for r in self.records_of(organization_id, resource_type)
+        }
 
     def delete(self, source_id: str) -> None:
         """Remove a record and every edge into or out of it."""
@@ -93,12 +95,36 @@ class CatalogStore:
         current = set(self._neighbours(source_id, "DEP#"))
         requests: list[dict[str, Any]] = []
         for stale in current - set(wanted):
-            requests.append({"DeleteRequest": {"Key": to_item({"pk": f"REC#{source_id}", "sk": f"DEP#{stale}"})}})
-            requests.append({"DeleteRequest": {"Key": to_item({"pk": f"REC#{stale}", "sk": f"RDEP#{source_id}"})}})
+            requests.append(
+                {
+                    "DeleteRequest": {
+                        "Key": to_item({"pk": f"REC#{source_id}", "sk": f"DEP#{stale}"})
+                    }
+                }
+            )
+            requests.append(
+                {
+                    "DeleteRequest": {
+                        "Key": to_item({"pk": f"REC#{stale}", "sk": f"RDEP#{source_id}"})
+                    }
+                }
+            )
         for target, edge in wanted.items():
             body = edge.model_dump(mode="json")
-            requests.append({"PutRequest": {"Item": to_item({**body, "pk": f"REC#{source_id}", "sk": f"DEP#{target}"})}})
-            requests.append({"PutRequest": {"Item": to_item({**body, "pk": f"REC#{target}", "sk": f"RDEP#{source_id}"})}})
+            requests.append(
+                {
+                    "PutRequest": {
+                        "Item": to_item({**body, "pk": f"REC#{source_id}", "sk": f"DEP#{target}"})
+                    }
+                }
+            )
+            requests.append(
+                {
+                    "PutRequest": {
+                        "Item": to_item({**body, "pk": f"REC#{target}", "sk": f"RDEP#{source_id}"})
+                    }
+                }
+            )
         self._batch(requests)
 
     def edges(self, source_id: str, direction: Direction) -> list[Edge]:

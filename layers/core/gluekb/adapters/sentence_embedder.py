@@ -8,7 +8,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from gluekb.errors import ConfigurationError
 
@@ -62,8 +62,8 @@ class SentenceTransformerEmbedder:
         dimension = getattr(self.model, "get_embedding_dimension", None) or (
             self.model.get_sentence_embedding_dimension
         )
-        self._dimension = int(dimension())
-        self.max_tokens = int(self.model.max_seq_length)
+        self._dimension = int(cast(int, dimension()))
+        self.max_tokens = int(cast(int, self.model.max_seq_length))
         self._lock = threading.Lock()  # one encode at a time; callers queue (see gpu_worker)
 
     @property

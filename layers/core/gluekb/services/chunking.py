@@ -193,7 +193,7 @@ def _conversation(doc: SourceDocument, budget: int, overlap: int) -> list[tuple[
             chunks.append((message.subject, body))
         else:
             chunks += _pack(
-                [_Piece(p, message.subject) for p in _text_blocks(body)], budget, overlap
+                [_Piece(b.text, message.subject) for b in _text_blocks(body)], budget, overlap
             )
     return chunks
 

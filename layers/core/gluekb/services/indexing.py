@@ -156,7 +156,10 @@ class IndexingService:
         for position, (document, chunks, digest) in planned.items():
             known = reused[position]
             matrix = np.stack(
-                [known.get(c.content_hash, fresh.get(c.content_hash)) for c in chunks]
+                [
+                    known[c.content_hash] if c.content_hash in known else fresh[c.content_hash]
+                    for c in chunks
+                ]
             )
             operations.append(
                 ReplaceSource(
