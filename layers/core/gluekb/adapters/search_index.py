@@ -39,11 +39,21 @@ class SearchIndex(Protocol):
 
     # ------------------------------------------------------------ reads (organization-scoped)
     def bm25(
-        self, query: str, organizations: Sequence[str], *, types: Sequence[str] | None = None, k: int = 10
+        self,
+        query: str,
+        organizations: Sequence[str],
+        *,
+        types: Sequence[str] | None = None,
+        k: int = 10,
     ) -> list[SearchHit]: ...
 
     def knn(
-        self, vector: Vector, organizations: Sequence[str], *, types: Sequence[str] | None = None, k: int = 10
+        self,
+        vector: Vector,
+        organizations: Sequence[str],
+        *,
+        types: Sequence[str] | None = None,
+        k: int = 10,
     ) -> list[SearchHit]: ...
 
     def exact(
@@ -74,7 +84,9 @@ class SearchIndex(Protocol):
     def close(self) -> None: ...
 
 
-def open_search_index(settings: _Search, *, dimension: int = 384, writer: bool = False) -> SearchIndex:
+def open_search_index(
+    settings: _Search, *, dimension: int = 384, writer: bool = False
+) -> SearchIndex:
     """The configured backend. Imports lazily: the Lambda side never loads SQLite extensions."""
     if settings.search_backend == "embedded":
         from gluekb.adapters.embedded_index import EmbeddedIndex

@@ -22,7 +22,9 @@ class Chunk(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     chunk_id: str = Field(description="unique: '<source_id>#<position>'")
-    source_id: str = Field(description="e.g. itglue:configuration:123, ticket:T-42, git:<repo>:<path>")
+    source_id: str = Field(
+        description="e.g. itglue:configuration:123, ticket:T-42, git:<repo>:<path>"
+    )
     organization_id: str
     source_type: str = Field(description="configuration, flexible_asset, document, ticket, ...")
     title: str
