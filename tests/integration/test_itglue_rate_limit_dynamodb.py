@@ -52,12 +52,12 @@ def test_the_bucket_lives_in_one_item_of_the_state_table(moto_stack: dict[str, A
 def test_concurrent_limiters_sharing_the_table_never_exceed_the_rate(
     moto_stack: dict[str, Any],
 ) -> None:
-    # Given four workers, each with its own limiter on the same table: 20 requests/s, burst 2.
+    # Given four workers, each with its own limiter on the same table: 10 requests/s, burst 2.
     # In-process moto does not make an UpdateItem atomic across threads (DynamoDB does), so the
     # calls go through one emulator thread; the limiters still interleave freely.
     client = moto_stack["clients"].dynamodb
     table = state_table(moto_stack)
-    rate, burst, workers, each = 20.0, 2, 4, 12
+    rate, burst, workers, each = 10.0, 2, 4, 8
     emulator = ThreadPoolExecutor(max_workers=1)
     limiters = [
         DynamoDbTokenBucket(client, table, rate_per_s=rate, burst=burst, executor=emulator)
@@ -68,7 +68,7 @@ def test_concurrent_limiters_sharing_the_table_never_exceed_the_rate(
     async def worker(limiter: DynamoDbTokenBucket) -> None:
         for _ in range(each):
             await limiter.acquire()
-            granted.append(time.time())
+            granted.append(time.time())  # the moment the request would be sent
 
     async def run_all() -> None:
         await asyncio.gather(*(worker(limiter) for limiter in limiters))
@@ -79,8 +79,8 @@ def test_concurrent_limiters_sharing_the_table_never_exceed_the_rate(
     elapsed = time.time() - started
     emulator.shutdown()
 
-    # Then every request went out, no one-second window saw more than rate + burst, and
-    # consecutive grants keep the interval (a few ms of scheduling jitter allowed)
+    # Then every request went out, and no window of any length held more than burst + length x
+    # rate of them: consecutive sends keep the interval (a few ms of recording jitter allowed)
     total = workers * each
     assert len(granted) == total
     assert max_in_any_window(granted, 1.0) <= rate + burst
@@ -88,7 +88,6 @@ def test_concurrent_limiters_sharing_the_table_never_exceed_the_rate(
     interval = 1 / rate
     for i in range(len(ordered)):
         for j in range(i + burst, len(ordered)):
-            assert ordered[j] - ordered[i] >= (j - i + 1 - burst) * interval - 0.01
-    # ... and the shared bucket is not starving them: close to the configured rate
-    assert elapsed >= (total - burst) / rate - 0.05
-    assert elapsed < (total - burst) / rate * 1.5 + 0.5
+            assert ordered[j] - ordered[i] >= (j - i + 1 - burst) * interval - 0.005, (i, j)
+    # ... and the shared bucket does not starve them: close to the configured rate
+    assert (total - burst) / rate <= elapsed < (total - burst) / rate * 1.3 + 0.5

@@ -14,13 +14,12 @@ the bucket has gone idle), with no read-modify-write race between workers.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -92,9 +91,13 @@ class DynamoDbTokenBucket:
     """A limiter shared by every process that points at the same item of the state table.
 
     The item is `pk=RATELIMIT#<name>`, `sk=BUCKET` with one attribute, `tat` (epoch seconds).
-    boto3 is blocking, so calls run in a thread (`executor`, default: the loop's) and never stall
-    the event loop. `clock` must be a wall clock shared by the workers (epoch seconds); workers
-    on different machines rely on NTP, as Lambda does.
+    boto3 blocks, so a reservation runs in a thread (`executor`, default: the loop's) and only
+    the wait happens on the event loop. The clock is read in that thread right before each
+    UpdateItem, so time spent queueing for a thread never backdates a slot, and the bucket is
+    evaluated `latency_allowance_s` ahead of that reading: a request leaves one DynamoDB round
+    trip after its slot was decided, and the allowance keeps that lag from squeezing the next
+    slot closer than the interval. `clock` must be a wall clock the workers share (epoch
+    seconds); across machines that is NTP, as in Lambda.
     """
 
     def __init__(
@@ -106,11 +109,13 @@ class DynamoDbTokenBucket:
         burst: int = 1,
         name: str = "itglue",
         max_wait_s: float = 300.0,
+        latency_allowance_s: float = 0.05,
         clock: Clock = time.time,
         sleep: Sleep = asyncio.sleep,
         executor: Executor | None = None,
     ) -> None:
         _check(rate_per_s, burst)
+        self.latency_allowance_s = latency_allowance_s
         self.client = client
         self.table = table
         self.rate_per_s = rate_per_s
@@ -121,37 +126,44 @@ class DynamoDbTokenBucket:
         self._clock = clock
         self._sleep = sleep
         self._executor = executor
-        self._busy = False  # last seen: the bucket had a queue (try the "queue" update first)
+        self._busy = False  # a hint: last time the bucket had a queue, so queue first
 
     async def acquire(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            now = self._clock()
-            tat = await self._reserve(now)
-            if tat is None:
-                continue  # the bucket changed between our two updates; look again
-            await _wait_until(tat - self.burst * self._interval, self._clock, self._sleep)
-            return
-
-    async def _reserve(self, now: float) -> float | None:
-        """Take the next slot; returns its theoretical arrival time, or None to retry."""
-        if self._busy:
-            tat = await self._queue_behind(now)
+            try:
+                tat, backoff = await loop.run_in_executor(self._executor, self._reserve)
+            except (BotoCoreError, ClientError) as exc:
+                raise DependencyUnavailable(f"rate limiter table {self.table}: {exc}") from exc
             if tat is not None:
-                return tat
-        tat = await self._start_idle(now)
-        if tat is not None:
-            self._busy = False
-            return tat
-        tat = await self._queue_behind(now)
-        self._busy = tat is not None
-        return tat
+                await _wait_until(tat - self.burst * self._interval, self._clock, self._sleep)
+                return
+            if backoff:
+                await self._sleep(backoff)
 
-    async def _start_idle(self, now: float) -> float | None:
-        """The bucket is idle (tat in the past, or no item yet): the slot is `now`."""
+    def _reserve(self) -> tuple[float | None, float]:
+        """Take the next slot: (its theoretical arrival time, 0), or (None, seconds to wait
+        before trying again). Runs in a worker thread."""
+        if self._busy:
+            queued = self._queue_behind()
+            if queued is not None:
+                return queued, 0.0
+        started = self._start_idle()
+        if started is not None:
+            self._busy = False
+            return started, 0.0
+        queued = self._queue_behind()
+        self._busy = queued is not None
+        if queued is not None:
+            return queued, 0.0
+        return None, self._queue_overflow()
+
+    def _start_idle(self) -> float | None:
+        """The bucket is idle (tat in the past, or no item yet): the slot is now."""
+        now = self._clock() + self.latency_allowance_s
         tat = now + self._interval
         try:
-            await self._call(
-                self.client.update_item,
+            self.client.update_item(
                 TableName=self.table,
                 Key=self.key,
                 UpdateExpression="SET tat = :tat, rate_per_s = :rate",
@@ -162,16 +174,17 @@ class DynamoDbTokenBucket:
                     ":rate": _number(self.rate_per_s),
                 },
             )
-        except _ConditionFailed:
-            return None
+        except ClientError as exc:
+            if _lost(exc):
+                return None
+            raise
         return tat
 
-    async def _queue_behind(self, now: float) -> float | None:
+    def _queue_behind(self) -> float | None:
         """The bucket has a queue (tat >= now): take the slot after the last one reserved."""
-        horizon = now + self.max_wait_s
+        now = self._clock() + self.latency_allowance_s
         try:
-            response = await self._call(
-                self.client.update_item,
+            response = self.client.update_item(
                 TableName=self.table,
                 Key=self.key,
                 UpdateExpression="SET tat = tat + :interval",
@@ -179,42 +192,37 @@ class DynamoDbTokenBucket:
                 ExpressionAttributeValues={
                     ":interval": _number(self._interval),
                     ":now": _number(now),
-                    ":horizon": _number(horizon),
+                    ":horizon": _number(now + self.max_wait_s),
                 },
                 ReturnValues="UPDATED_NEW",
             )
-        except _ConditionFailed:
-            await self._wait_if_queue_too_long(horizon)
-            return None
+        except ClientError as exc:
+            if _lost(exc):
+                return None
+            raise
         return float(response["Attributes"]["tat"]["N"])
 
-    async def _wait_if_queue_too_long(self, horizon: float) -> None:
-        item = await self._call(
-            self.client.get_item, TableName=self.table, Key=self.key, ConsistentRead=True
-        )
-        tat = float(item["Item"]["tat"]["N"]) if "Item" in item else None
-        if tat is not None and tat > horizon:
-            await self._sleep(min(tat - horizon, self.max_wait_s))
-
-    async def _call(self, method: Callable[..., _T], **kwargs: Any) -> _T:
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._executor, partial(method, **kwargs))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise _ConditionFailed from exc
-            raise DependencyUnavailable(f"rate limiter table {self.table}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DependencyUnavailable(f"rate limiter table {self.table}: {exc}") from exc
+    def _queue_overflow(self) -> float:
+        """Neither update applied: the bucket went idle meanwhile (retry now), or its queue is
+        longer than `max_wait_s` (wait until it is not)."""
+        item = self.client.get_item(TableName=self.table, Key=self.key, ConsistentRead=True)
+        if "Item" not in item:
+            return 0.0
+        tat = float(item["Item"]["tat"]["N"])
+        now = self._clock() + self.latency_allowance_s
+        return max(0.0, min(tat - now - self.max_wait_s, self.max_wait_s))
 
     async def reset(self) -> None:
         """Forget the shared state (tests, and an operator clearing a stuck queue)."""
-        with contextlib.suppress(_ConditionFailed):
-            await self._call(self.client.delete_item, TableName=self.table, Key=self.key)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(
+            self._executor, partial(self.client.delete_item, TableName=self.table, Key=self.key)
+        )
 
 
-class _ConditionFailed(Exception):
+def _lost(exc: ClientError) -> bool:
     """The conditional update lost: another worker moved the bucket first."""
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 def _number(value: float) -> dict[str, str]:
