@@ -52,3 +52,14 @@ def moto_stack() -> Iterator[dict[str, Any]]:
             resolved = template.resolve(spec.environment)
             env[spec.name] = {k: str(v) for k, v in resolved.items() if v is not None}
         yield {"clients": clients, "template": template, "env": env}
+
+
+@pytest.fixture(scope="session")
+def demo_tenant_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo IT Glue tenant (seed 42), generated once per session. Read-only: a test that
+    mutates it copies it first (`shutil.copytree`)."""
+    from gluekb.demo.tenant import TenantStore
+
+    directory = tmp_path_factory.mktemp("itglue-tenant")
+    TenantStore(directory).ensure(seed=42)
+    return directory
