@@ -96,9 +96,14 @@ class DynamoDbTokenBucket:
     UpdateItem, so time spent queueing for a thread never backdates a slot, and the bucket is
     evaluated `latency_allowance_s` ahead of that reading: a request leaves one DynamoDB round
     trip after its slot was decided, and the allowance keeps that lag from squeezing the next
-    slot closer than the interval. `clock` must be a wall clock the workers share (epoch
+    slot closer than the interval. A reservation that still comes back too late (a cold
+    client, a slow call) is given up and taken again with a larger allowance, so a slow round
+    trip costs a slot, never the rate. `clock` must be a wall clock the workers share (epoch
     seconds); across machines that is NTP, as in Lambda.
     """
+
+    MAX_ALLOWANCE_S = 2.0
+    MAX_STALE_RESERVATIONS = 3
 
     def __init__(
         self,
@@ -116,6 +121,7 @@ class DynamoDbTokenBucket:
     ) -> None:
         _check(rate_per_s, burst)
         self.latency_allowance_s = latency_allowance_s
+        self._allowance = latency_allowance_s  # grows after a slow round trip, then decays
         self.client = client
         self.table = table
         self.rate_per_s = rate_per_s
@@ -130,16 +136,25 @@ class DynamoDbTokenBucket:
 
     async def acquire(self) -> None:
         loop = asyncio.get_running_loop()
+        stale = 0
         while True:
             try:
                 tat, backoff = await loop.run_in_executor(self._executor, self._reserve)
             except (BotoCoreError, ClientError) as exc:
                 raise DependencyUnavailable(f"rate limiter table {self.table}: {exc}") from exc
-            if tat is not None:
-                await _wait_until(tat - self.burst * self._interval, self._clock, self._sleep)
-                return
-            if backoff:
-                await self._sleep(backoff)
+            if tat is None:
+                if backoff:
+                    await self._sleep(backoff)
+                continue
+            # A request sent after tat - interval could crowd the next slot's holder.
+            late = self._clock() - (tat - self._interval)
+            if late > 0 and stale < self.MAX_STALE_RESERVATIONS:
+                stale += 1
+                self._allowance = min(self.MAX_ALLOWANCE_S, self._allowance + 2 * late)
+                continue
+            self._allowance = max(self.latency_allowance_s, self._allowance * 0.9)
+            await _wait_until(tat - self.burst * self._interval, self._clock, self._sleep)
+            return
 
     def _reserve(self) -> tuple[float | None, float]:
         """Take the next slot: (its theoretical arrival time, 0), or (None, seconds to wait
@@ -160,7 +175,7 @@ class DynamoDbTokenBucket:
 
     def _start_idle(self) -> float | None:
         """The bucket is idle (tat in the past, or no item yet): the slot is now."""
-        now = self._clock() + self.latency_allowance_s
+        now = self._clock() + self._allowance
         tat = now + self._interval
         try:
             self.client.update_item(
@@ -182,7 +197,7 @@ class DynamoDbTokenBucket:
 
     def _queue_behind(self) -> float | None:
         """The bucket has a queue (tat >= now): take the slot after the last one reserved."""
-        now = self._clock() + self.latency_allowance_s
+        now = self._clock() + self._allowance
         try:
             response = self.client.update_item(
                 TableName=self.table,
@@ -209,7 +224,7 @@ class DynamoDbTokenBucket:
         if "Item" not in item:
             return 0.0
         tat = float(item["Item"]["tat"]["N"])
-        now = self._clock() + self.latency_allowance_s
+        now = self._clock() + self._allowance
         return max(0.0, min(tat - now - self.max_wait_s, self.max_wait_s))
 
     async def reset(self) -> None:
