@@ -484,3 +484,27 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
 async def _with(h: Harness, scenario: Callable[[ItGlueClient], Awaitable[T]]) -> T:
     async with h.client() as client:
         return await scenario(client)
+
+
+def test_changes_are_found_by_sorting_when_the_filter_is_ignored(
+    demo_tenant_dir: Path, tenant: Tenant
+) -> None:
+    # Given an IT Glue that ignores filter[updated_at] on configurations
+    h = harness(demo_tenant_dir, ignore_updated_at_for=frozenset({"configurations"}))
+    since = datetime(2026, 6, 1, tzinfo=UTC)
+    expected = {
+        r["id"]
+        for r in tenant.all("configurations")
+        if parse_iso(r["attributes"]["updated-at"]) >= since
+    }
+
+    async def scenario(client: ItGlueClient) -> list[str]:
+        return [r.id async for r in client.changed_since("configurations", since)]
+
+    # When changes are asked for newest first
+    found = h.run(scenario)
+
+    # Then exactly the changed records come back, and the walk stopped early
+    assert expected and set(found) == expected and len(found) == len(expected)
+    assert h.requests < 1093 / 100
+    assert all("sort=-updated_at" in r.query for r in h.state.log.all())

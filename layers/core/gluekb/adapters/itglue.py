@@ -587,6 +587,32 @@ class ItGlueClient:
         filtered = (await self._page(changed, 1, verify=False)).total_count if total else 0
         return IncrementalCheck(everything.spec.name, total, filtered)
 
+    async def changed_since(
+        self,
+        resource: str | ResourceSpec[Any],
+        since: datetime,
+        *,
+        page_size: int | None = None,
+        **filters: FilterValue,
+    ) -> AsyncIterator[Any]:
+        """Records changed at or after `since`, newest first, without `filter[updated_at]`:
+        pages sorted by `-updated_at`, stopping at the first older record. For resources whose
+        updated_at filter IT Glue ignores (see `check_incremental`). A record changed during
+        the walk can show up twice (deduplicated here); one deleted during it can shift
+        another past the walk, so a periodic full pass is still needed for deletions."""
+        if since.tzinfo is None:
+            raise InvalidInput("since must be timezone-aware (UTC)")
+        floor = since.astimezone(UTC).replace(microsecond=0)
+        query = _Query.build(self, resource, filters, None, page_size, "-updated_at")
+        seen: set[str] = set()
+        async for page in self._pages(query, 1):
+            for record in page.records:
+                if record.updated_at is None or record.updated_at < floor:
+                    return
+                if record.id not in seen:
+                    seen.add(record.id)
+                    yield record
+
     # ----------------------------------------------------------------------- typed helpers
     def organizations(self, **kwargs: Any) -> AsyncIterator[Organization]:
         return self.records(ORGANIZATIONS, **kwargs)
