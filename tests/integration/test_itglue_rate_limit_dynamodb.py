@@ -80,7 +80,8 @@ def test_concurrent_limiters_sharing_the_table_never_exceed_the_rate(
     emulator.shutdown()
 
     # Then every request went out, and no window of any length held more than burst + length x
-    # rate of them: consecutive sends keep the interval (a few ms of recording jitter allowed)
+    # rate of them: sends keep the interval, give or take the event loop's wake-up jitter (a
+    # slot given twice would show up a whole interval short)
     total = workers * each
     assert len(granted) == total
     assert max_in_any_window(granted, 1.0) <= rate + burst
@@ -88,6 +89,6 @@ def test_concurrent_limiters_sharing_the_table_never_exceed_the_rate(
     interval = 1 / rate
     for i in range(len(ordered)):
         for j in range(i + burst, len(ordered)):
-            assert ordered[j] - ordered[i] >= (j - i + 1 - burst) * interval - 0.005, (i, j)
+            assert ordered[j] - ordered[i] >= (j - i + 1 - burst) * interval - 0.02, (i, j)
     # ... and the shared bucket does not starve them: close to the configured rate
     assert (total - burst) / rate <= elapsed < (total - burst) / rate * 1.3 + 0.5
