@@ -508,3 +508,32 @@ def test_changes_are_found_by_sorting_when_the_filter_is_ignored(
     assert expected and set(found) == expected and len(found) == len(expected)
     assert h.requests < 1093 / 100
     assert all("sort=-updated_at" in r.query for r in h.state.log.all())
+
+
+def test_interfaces_can_ride_along_with_their_configurations(
+    demo_tenant_dir: Path, tenant: Tenant
+) -> None:
+    # Given Acme Corp's 452 configurations and their interfaces
+    h = harness(demo_tenant_dir)
+    facts = tenant.facts_for("Acme Corp")
+
+    async def scenario(client: ItGlueClient) -> dict[str, list[str]]:
+        return {
+            config.id: [i.id for i in interfaces]
+            async for config, interfaces in client.configurations_with_interfaces(facts.id)
+        }
+
+    # When they are fetched with include=configuration_interfaces
+    got = h.run(scenario)
+
+    # Then every configuration comes with exactly its interfaces, in one request per page
+    expected: dict[str, list[str]] = {}
+    for interface in tenant.all("configuration_interfaces"):
+        expected.setdefault(str(interface["attributes"]["configuration-id"]), []).append(
+            interface["id"]
+        )
+    assert got == {config_id: expected[config_id] for config_id in got}
+    assert (
+        len(got) == 452 and sum(map(len, got.values())) == facts.counts["configuration_interfaces"]
+    )
+    assert h.requests == 5

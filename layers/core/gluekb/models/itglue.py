@@ -495,6 +495,7 @@ class Page(Generic[RecordT]):
     total_count: int
     next_page: int | None
     records: Sequence[RecordT]
+    included: Sequence[ResourceObject] = ()  # with `include=...`: the side-loaded resources
 
     @property
     def last(self) -> bool:
