@@ -98,8 +98,9 @@ class DynamoDbTokenBucket:
     trip after its slot was decided, and the allowance keeps that lag from squeezing the next
     slot closer than the interval. A reservation that still comes back too late (a cold
     client, a slow call) is given up and taken again with a larger allowance, so a slow round
-    trip costs a slot, never the rate. `clock` must be a wall clock the workers share (epoch
-    seconds); across machines that is NTP, as in Lambda.
+    trip costs a slot, never the rate; so is one whose waiter woke more than
+    `wake_tolerance_s` late (at most three times per acquire, then it goes). `clock` must be
+    a wall clock the workers share (epoch seconds); across machines that is NTP, as in Lambda.
     """
 
     MAX_ALLOWANCE_S = 2.0
@@ -115,12 +116,14 @@ class DynamoDbTokenBucket:
         name: str = "itglue",
         max_wait_s: float = 300.0,
         latency_allowance_s: float = 0.05,
+        wake_tolerance_s: float = 0.02,
         clock: Clock = time.time,
         sleep: Sleep = asyncio.sleep,
         executor: Executor | None = None,
     ) -> None:
         _check(rate_per_s, burst)
         self.latency_allowance_s = latency_allowance_s
+        self.wake_tolerance_s = wake_tolerance_s
         self._allowance = latency_allowance_s  # grows after a slow round trip, then decays
         self.client = client
         self.table = table
@@ -154,6 +157,12 @@ class DynamoDbTokenBucket:
                 continue
             self._allowance = max(self.latency_allowance_s, self._allowance * 0.9)
             await _wait_until(tat - self.burst * self._interval, self._clock, self._sleep)
+            # A stalled event loop (a long GC, a throttled CPU) wakes every overdue waiter at
+            # once; a slot whose moment passed long ago is given up so they cannot bunch.
+            overdue = self._clock() - (tat - self._interval)
+            if overdue > self.wake_tolerance_s and stale < self.MAX_STALE_RESERVATIONS:
+                stale += 1
+                continue
             return
 
     def _reserve(self) -> tuple[float | None, float]:
