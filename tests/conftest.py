@@ -63,3 +63,14 @@ def embedder() -> Any:
     from gluekb.adapters.sentence_embedder import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(device="cpu")
+
+
+@pytest.fixture(scope="session")
+def demo_tenant_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo IT Glue tenant (seed 42), generated once per session. Read-only: a test that
+    mutates it copies it first (`shutil.copytree`)."""
+    from gluekb.demo.tenant import TenantStore
+
+    directory = tmp_path_factory.mktemp("itglue-tenant")
+    TenantStore(directory).ensure(seed=42)
+    return directory

@@ -1,0 +1,229 @@
+"""The demo MSP tenant: deterministic, realistic where a technician would look, internally
+consistent (every Tag resolves), and changed step by step with an exact report."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from gluekb.demo.generator import MutationPlan, generate_tenant
+from gluekb.demo.tenant import Tenant, TenantStore, parse_iso
+
+TAG_TYPES = {
+    "Configurations": "configurations",
+    "Contacts": "contacts",
+    "Documents": "documents",
+    "Passwords": "passwords",
+    "Locations": "locations",
+    "Domains": "domains",
+}
+MAC = re.compile(r"^([0-9A-F]{2}:){5}[0-9A-F]{2}$")
+
+
+@pytest.fixture(scope="module")
+def tenant(demo_tenant_dir: Path) -> Tenant:
+    return TenantStore(demo_tenant_dir).load()
+
+
+def test_the_same_seed_gives_the_same_tenant_byte_for_byte(demo_tenant_dir: Path) -> None:
+    # Given the tenant generated for seed 42 and stored on disk
+    stored = (demo_tenant_dir / "tenant.json").read_text()
+    # When it is generated again, Then it is identical; another seed gives another tenant
+    assert generate_tenant(42).dumps() == stored
+    assert generate_tenant(43).dumps() != stored
+
+
+def test_organizations_are_named_and_clearly_sized(tenant: Tenant) -> None:
+    sizes = {f.name: f.counts["configurations"] for f in tenant.facts()}
+    assert len(sizes) >= 6
+    assert {"Acme Corp", "Contoso", "Fabrikam"} <= set(sizes)
+    assert min(sizes.values()) <= 10 and max(sizes.values()) >= 400
+    assert len(set(sizes.values())) == len(sizes)  # no two the same size
+    assert sum(sizes.values()) >= 1000
+
+
+def test_configurations_look_like_an_msp_estate(tenant: Tenant) -> None:
+    configs = tenant.all("configurations")
+    interfaces_of: dict[str, list[dict[str, object]]] = {}
+    for interface in tenant.all("configuration_interfaces"):
+        key = str(interface["attributes"]["configuration-id"])
+        interfaces_of.setdefault(key, []).append(interface["attributes"])
+    kinds = {c["attributes"]["configuration-type-kind"] for c in configs}
+    assert {"firewall", "router", "switch", "server", "printer", "workstation", "laptop"} <= kinds
+    vendors = {c["attributes"]["manufacturer-name"] for c in configs}
+    assert {"Fortinet", "Cisco", "Ubiquiti", "Dell", "HP", "Lenovo"} <= vendors
+    for config in configs:
+        attrs = config["attributes"]
+        assert ipaddress.ip_address(attrs["primary-ip"]).is_private
+        assert MAC.match(attrs["mac-address"]) and attrs["serial-number"] and attrs["hostname"]
+        primaries = [i for i in interfaces_of[config["id"]] if i["primary"]]
+        assert [i["ip-address"] for i in primaries] == [attrs["primary-ip"]]
+
+
+def test_every_org_has_a_fortigate_at_a_known_address(tenant: Tenant) -> None:
+    for n, facts in enumerate(tenant.facts(), start=1):
+        firewall = tenant.get("configurations", facts.firewall_id)
+        assert firewall is not None
+        assert facts.firewall_ip == f"10.{10 * n}.0.1"
+        assert firewall["attributes"]["model-name"].startswith("FortiGate")
+    assert tenant.facts_for("Acme Corp").firewall_ip == "10.10.0.1"
+
+
+def test_some_servers_run_sql_server(tenant: Tenant) -> None:
+    sql = [s for f in tenant.facts() for s in f.sql_server_ids]
+    assert len(sql) >= 5
+    assert tenant.facts_for("Bluebird Bakery").sql_server_ids == ()
+    for server_id in sql:
+        server = tenant.get("configurations", server_id)
+        assert server is not None and server["attributes"]["configuration-type-kind"] == "server"
+
+
+def test_every_tag_points_at_a_record_that_exists(tenant: Tenant) -> None:
+    # The relationship graph is whole: no Tag value refers to a missing record
+    edges = 0
+    for asset in tenant.all("flexible_assets"):
+        for value in asset["attributes"]["traits"].values():
+            if isinstance(value, dict) and "values" in value:
+                for item in value["values"]:
+                    target = tenant.get(TAG_TYPES[value["type"]], str(item["id"]))
+                    assert target is not None, (asset["id"], value["type"], item["id"])
+                    assert (
+                        target["attributes"]["organization-id"]
+                        == (asset["attributes"]["organization-id"])
+                    )
+                    edges += 1
+    assert edges > 300
+
+
+def test_assets_link_the_things_a_technician_asks_about(tenant: Tenant) -> None:
+    types = {t["attributes"]["name"] for t in tenant.all("flexible_asset_types")}
+    assert {"Network", "Email", "Backup", "Line-of-Business App"} <= types
+    acme = tenant.facts_for("Acme Corp")
+    assets = tenant.of_organization("flexible_assets", acme.id)
+    email = next(a for a in assets if a["attributes"]["flexible-asset-type-name"] == "Email")
+    traits = email["attributes"]["traits"]
+    assert [v["name"] for v in traits["domains"]["values"]] == ["acmecorp.com"]
+    assert [v["name"] for v in traits["email-servers"]["values"]] == ["ACME-EXCH01"]
+    erp = next(a for a in assets if a["attributes"]["name"] == "Epicor Kinetic ERP")
+    database = erp["attributes"]["traits"]["database-server"]["values"]
+    assert [str(v["id"]) for v in database] == [acme.sql_server_ids[0]]
+    assert erp["attributes"]["traits"]["admin-credentials"]["type"] == "Passwords"
+
+
+def test_password_values_are_kept_apart_from_the_records(tenant: Tenant) -> None:
+    passwords = tenant.all("passwords")
+    assert len(passwords) >= 60
+    assert set(tenant.secrets) == {p["id"] for p in passwords}
+    for password in passwords:
+        assert "password" not in password["attributes"]
+    embedded = [p for p in passwords if p["attributes"]["resource-type"] == "Configuration"]
+    assert embedded and all(
+        tenant.get("configurations", str(p["attributes"]["resource-id"])) for p in embedded
+    )
+
+
+def test_documents_have_structured_html_sections(tenant: Tenant) -> None:
+    documents = tenant.all("documents")
+    assert len(documents) >= 200
+    sections: dict[int, list[dict[str, object]]] = {}
+    for section in tenant.all("document_sections"):
+        sections.setdefault(int(section["attributes"]["document-id"]), []).append(
+            section["attributes"]
+        )
+    assert all(sections.get(int(d["id"])) for d in documents)
+    contents = [str(s["content"]) for ss in sections.values() for s in ss]
+    assert sum("<pre><code" in c for c in contents) >= 100
+    assert any("<ol>" in c for c in contents) and any("<ul>" in c for c in contents)
+    kinds = {s["resource-type"] for ss in sections.values() for s in ss}
+    assert {"Document::Heading", "Document::Text", "Document::Step"} <= kinds
+
+
+def test_each_org_has_one_main_contact_a_location_and_its_email_domain(tenant: Tenant) -> None:
+    for facts in tenant.facts():
+        contacts = tenant.of_organization("contacts", facts.id)
+        main = [c for c in contacts if c["attributes"]["contact-type-name"] == "Primary Contact"]
+        assert [c["id"] for c in main] == [facts.main_contact_id]
+        assert main[0]["attributes"]["important"] is True
+        email = main[0]["attributes"]["contact-emails"][0]["value"]
+        assert email.endswith("@" + facts.domain)
+        locations = tenant.of_organization("locations", facts.id)
+        assert sum(1 for loc in locations if loc["attributes"]["primary"]) == 1
+
+
+# --------------------------------------------------------------------------- mutate
+def copy_of(demo_tenant_dir: Path, tmp_path: Path, name: str) -> TenantStore:
+    target = tmp_path / name
+    shutil.copytree(demo_tenant_dir, target)
+    return TenantStore(target)
+
+
+def test_a_mutation_step_is_deterministic(demo_tenant_dir: Path, tmp_path: Path) -> None:
+    # Given two copies of the same tenant
+    first, second = copy_of(demo_tenant_dir, tmp_path, "a"), copy_of(demo_tenant_dir, tmp_path, "b")
+    at = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    # When the same step is applied to both
+    reports = [store.mutate(1, at=at) for store in (first, second)]
+    # Then they report and end up the same
+    assert reports[0] == reports[1]
+    assert first.load().dumps() == second.load().dumps()
+
+
+def test_a_mutation_reports_exactly_what_changed(demo_tenant_dir: Path, tmp_path: Path) -> None:
+    # Given the tenant as it was
+    store = copy_of(demo_tenant_dir, tmp_path, "t")
+    before = store.load()
+    at = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+
+    # When step 1 runs
+    report = store.mutate(1, at=at)
+    after = store.load()
+
+    # Then it changed records of several kinds, in every way, and said which
+    plan = MutationPlan()
+    assert len(report.ids("created", "configurations")) == plan.create_configurations
+    assert len(report.ids("updated", "configurations")) == plan.update_configurations
+    assert len(report.ids("deleted", "configurations")) == plan.delete_configurations
+    assert report.ids("created", "documents") and report.ids("deleted", "documents")
+    assert report.ids("updated", "passwords") and report.ids("updated", "flexible_assets")
+    for resource_type, ids in report.created.items():
+        for record_id in ids:
+            assert before.get(resource_type, record_id) is None
+            assert after.get(resource_type, record_id) is not None
+    for resource_type, ids in report.deleted.items():
+        for record_id in ids:
+            assert before.get(resource_type, record_id) is not None
+            assert after.get(resource_type, record_id) is None
+    # ... and everything it created or updated, and nothing else, carries the new updated-at
+    for resource_type in after.records:
+        stamped = {
+            r["id"]
+            for r in after.all(resource_type)
+            if "updated-at" in r["attributes"] and parse_iso(r["attributes"]["updated-at"]) >= at
+        }
+        assert stamped == set(report.changed(resource_type)), resource_type
+    # ... and a rotated password has a new value
+    for password_id in report.ids("updated", "passwords"):
+        assert after.secrets[password_id] != before.secrets[password_id]
+    # ... and the deleted configurations took their interfaces with them
+    gone = {int(i) for i in report.ids("deleted", "configurations")}
+    remaining = after.all("configuration_interfaces")
+    assert not [i for i in remaining if i["attributes"]["configuration-id"] in gone]
+    assert report.ids("deleted", "configuration_interfaces")
+
+
+def test_steps_run_forward_and_are_logged(demo_tenant_dir: Path, tmp_path: Path) -> None:
+    store = copy_of(demo_tenant_dir, tmp_path, "t")
+    first = store.mutate(at=datetime(2026, 11, 21, 9, 0, tzinfo=UTC))
+    second = store.mutate(at=datetime(2026, 11, 21, 8, 0, tzinfo=UTC))  # a clock running late
+    assert (first.step, second.step) == (1, 2)
+    assert second.at > first.at  # updated-at never goes backwards
+    with pytest.raises(ValueError, match="already applied"):
+        store.mutate(2)
+    logged = [json.loads(line)["step"] for line in (store.directory / "mutations.jsonl").open()]
+    assert logged == [1, 2] and [r.step for r in store.reports()] == [1, 2]
