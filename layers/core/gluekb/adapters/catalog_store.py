@@ -1,14 +1,15 @@
 """The catalog table: record metadata and the relationship graph.
 
 Layout (single table, string keys `pk`/`sk`, GSI `by_org` on `gsi1pk`/`gsi1sk`):
-- a record:        pk `REC#<source_id>`, sk `META`; listed per organization and type through
-                   gsi1pk `ORG#<org>#<resource_type>`, gsi1sk `<name lower>#<record id>`
+- a record:        pk `REC#<source_id>`, sk `META`; listed per organization (and type) through
+                   gsi1pk `ORG#<org>`, gsi1sk `<resource_type>#<name lower>#<record id>`
 - an edge A → B:   pk `REC#<A>`, sk `DEP#<B>`  (what A depends on: one Query)
                    pk `REC#<B>`, sk `RDEP#<A>` (what depends on B: one Query)
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -27,15 +28,26 @@ class CatalogStore:
         self.table = table
 
     # ------------------------------------------------------------ records
-    def put(self, record: CatalogRecord) -> None:
-        item = record.model_dump(mode="json")
+    @staticmethod
+    def _item(record: CatalogRecord) -> dict[str, Any]:
+        item = record.model_dump(mode="json", exclude={"fields", "identifiers"})
+        # The card and identifiers are read whole, never queried into: one string each keeps
+        # items flat and cheap to read.
+        item["fields_json"] = json.dumps([f.model_dump() for f in record.fields])
+        item["identifiers_json"] = json.dumps(record.identifiers)
         item.update(
             pk=f"REC#{record.source_id}",
             sk="META",
-            gsi1pk=f"ORG#{record.organization_id}#{record.resource_type}",
-            gsi1sk=f"{record.name.lower()[:200]}#{record.record_id}",
+            gsi1pk=f"ORG#{record.organization_id}",
+            gsi1sk=f"{record.resource_type}#{record.name.lower()[:200]}#{record.record_id}",
         )
-        self.client.put_item(TableName=self.table, Item=to_item(item))
+        return to_item(item)
+
+    def put(self, record: CatalogRecord) -> None:
+        self.client.put_item(TableName=self.table, Item=self._item(record))
+
+    def put_many(self, records: Iterable[CatalogRecord]) -> None:
+        self._batch([{"PutRequest": {"Item": self._item(r)}} for r in records])
 
     def get(self, source_id: str) -> CatalogRecord | None:
         response = self.client.get_item(
@@ -57,26 +69,52 @@ class CatalogStore:
                 request = response.get("UnprocessedKeys") or {}
         return found
 
-    def records_of(self, organization_id: str, resource_type: str) -> Iterator[CatalogRecord]:
+    def _org_items(
+        self, organization_id: str, resource_type: str | None = None, projection: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        condition = "gsi1pk = :p"
+        values: dict[str, Any] = {":p": f"ORG#{organization_id}"}
+        if resource_type is not None:
+            condition += " AND begins_with(gsi1sk, :t)"
+            values[":t"] = f"{resource_type}#"
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "IndexName": "by_org",
-            "KeyConditionExpression": "gsi1pk = :p",
-            "ExpressionAttributeValues": to_item({":p": f"ORG#{organization_id}#{resource_type}"}),
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": to_item(values),
         }
+        if projection:
+            kwargs["ProjectionExpression"] = projection
+            kwargs["ExpressionAttributeNames"] = {"#g": "group", "#t": "resource_type"}
         while True:
             page = self.client.query(**kwargs)
-            for item in page.get("Items", []):
-                yield _record(item)
+            yield from page.get("Items", [])
             if "LastEvaluatedKey" not in page:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def records_of(self, organization_id: str, resource_type: str) -> Iterator[CatalogRecord]:
+        for item in self._org_items(organization_id, resource_type):
+            yield _record(item)
+
+    def hashes_by_group(
+        self, organization_id: str, resource_type: str | None = None
+    ) -> dict[str, dict[str, str]]:
+        """listing group -> source_id -> content_hash for an organization (one query, reading
+        only those attributes). A record's group is its resource type unless it has its own
+        (a flexible asset's type)."""
+        groups: dict[str, dict[str, str]] = {}
+        projection = "source_id, content_hash, #g, #t"
+        for item in self._org_items(organization_id, resource_type, projection):
+            data = from_item(item)
+            group = data.get("group") or data["resource_type"]
+            groups.setdefault(group, {})[data["source_id"]] = data["content_hash"]
+        return groups
+
     def hashes(self, organization_id: str, resource_type: str) -> dict[str, str]:
-        """source_id -> content_hash of every record of a type: one paged query, for the sync."""
-        return {
-            r.source_id: r.content_hash for r in self.records_of(organization_id, resource_type)
-        }
+        """source_id -> content_hash of every record of a type."""
+        groups = self.hashes_by_group(organization_id, resource_type)
+        return {k: v for members in groups.values() for k, v in members.items()}
 
     def delete(self, source_id: str) -> None:
         """Remove a record and every edge into or out of it."""
@@ -192,4 +230,7 @@ class CatalogStore:
 
 
 def _record(item: dict[str, Any]) -> CatalogRecord:
-    return CatalogRecord.model_validate(from_item(item))
+    data = from_item(item)
+    data["fields"] = json.loads(data.pop("fields_json", "[]"))
+    data["identifiers"] = json.loads(data.pop("identifiers_json", "{}"))
+    return CatalogRecord.model_validate(data)

@@ -67,6 +67,9 @@ class Faults:
     latency_jitter_s: float = 0.0
     retry_after_s: int | None = 1  # Retry-After on an injected 429; None sends no header
     malformed_pages: frozenset[int] = frozenset()
+    # Paths (prefixes, e.g. "/domains") answered 422 with a JSON:API detail, as IT Glue answers
+    # a request it cannot process.
+    unprocessable_paths: frozenset[str] = frozenset()
     seed: int | None = None
 
     @classmethod
@@ -74,6 +77,8 @@ class Faults:
         values = dict(data)
         if "malformed_pages" in values:
             values["malformed_pages"] = frozenset(int(p) for p in values["malformed_pages"])
+        if "unprocessable_paths" in values:
+            values["unprocessable_paths"] = frozenset(values["unprocessable_paths"])
         return cls(**values)
 
 
@@ -412,6 +417,7 @@ def create_app(tenant_dir: Path, config: DemoServerConfig | None = None) -> Star
 def _faults_json(faults: Faults) -> dict[str, Any]:
     data = asdict(faults)
     data["malformed_pages"] = sorted(faults.malformed_pages)
+    data["unprocessable_paths"] = sorted(faults.unprocessable_paths)
     return data
 
 
@@ -436,6 +442,10 @@ async def _handle(state: DemoState, request: Request) -> Response:
         raise ApiError(429, "Too Many Requests", "Rate limit exceeded (injected)", headers)
     if faults.p_500 and state.rng.random() < faults.p_500:
         raise ApiError(500, "Internal Server Error", "Something went wrong (injected)")
+    if any(request.url.path.startswith(p) for p in faults.unprocessable_paths):
+        raise ApiError(
+            422, "Unprocessable Entity", f"{request.url.path} cannot be processed (injected)"
+        )
 
     view = state.view.current()
     segments = [s for s in request.url.path.split("/") if s]

@@ -25,6 +25,8 @@ class CatalogRecord(BaseModel):
     updated_at: datetime | None = None
     synced_at: datetime
     identifiers: dict[str, list[str]] = Field(default_factory=dict)
+    # The listing a record comes from (a flexible asset's type): counts and sweeps are per group.
+    group: str | None = None
     # The record card, verbatim (field name -> value): what answers quote. Never a password value.
     fields: list[RecordField] = Field(default_factory=list)
 

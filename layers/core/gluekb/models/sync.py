@@ -7,11 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+Mode = Literal["incremental", "full"]
+
 
 class SyncJob(BaseModel):
     """Sync one organization (or, with `record`, one record of it)."""
 
     organization_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    organization_name: str | None = None
     mode: Literal["incremental", "full"] = "incremental"
     reason: Literal["schedule", "api", "cli", "webhook", "resume"] = "schedule"
     requested_at: datetime
@@ -67,3 +70,5 @@ class SyncStatus(BaseModel):
     last_success_at: datetime | None = None
     resources: dict[str, ResourceSummary] = Field(default_factory=dict)
     errors: list[str] = Field(default_factory=list)
+    # A dependency failed transiently (rate limit exhausted, IT Glue or AWS down): run it again.
+    retry: bool = False

@@ -63,7 +63,27 @@ def _visible_messages(self: Any) -> list[Any]:
     return [m for m in self._messages if now > m.visible_at and not now < m.delayed_until]
 
 
+def _project_once(self: Any, projection_expressions: list[list[str]]) -> Any:
+    """moto's Item.project converted the whole item once per projected attribute."""
+    from botocore.utils import merge_dicts
+    from moto.dynamodb.models.dynamo_type import Item, serializer
+    from moto.dynamodb.models.utilities import find_nested_key
+
+    regular = self.to_regular_json()
+    result: dict[str, Any] = {}
+    for expression in projection_expressions:
+        merge_dicts(result, find_nested_key(expression, regular))
+    return Item(
+        hash_key=self.hash_key, range_key=self.range_key, attrs=serializer.serialize(result)["M"]
+    )
+
+
 def apply() -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    if not getattr(Item, "_gluekb_patched", False):
+        Item.project = _project_once  # type: ignore[method-assign]
+        Item._gluekb_patched = True  # type: ignore[attr-defined]
     queue_class = sqs_models.Queue
     backend_class = sqs_models.SQSBackend
     if getattr(queue_class, "_gluekb_patched", False):

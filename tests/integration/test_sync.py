@@ -1,0 +1,330 @@
+"""The IT Glue sync against the demo IT Glue server (real HTTP) and template.yaml on moto."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gluekb.adapters.aws import AwsClients
+from gluekb.adapters.catalog_store import CatalogStore
+from gluekb.adapters.document_store import DocumentStore
+from gluekb.adapters.itglue import ItGlueAuthError, ItGlueClient
+from gluekb.adapters.rate_limit import DynamoDbTokenBucket, RateLimiter, Unlimited
+from gluekb.adapters.raw_store import RawRecordStore
+from gluekb.adapters.sqs import JobQueue
+from gluekb.adapters.state_store import StateStore
+from gluekb.adapters.sync_runs import SyncRunStore
+from gluekb.demo.server import DemoItGlueServer, DemoServerConfig, Faults
+from gluekb.demo.tenant import TenantStore
+from gluekb.models.documents import IndexJob
+from gluekb.models.sync import SyncJob, SyncStatus
+from gluekb.services.sync import (
+    OrganizationSync,
+    SyncCrashed,
+    SyncOptions,
+    SyncStores,
+    discover_organizations,
+)
+from gluekb.stack.local import LOCAL_PARAMETERS
+from gluekb.stack.provision import Provisioner
+from gluekb.stack.template import Template
+from tests.integration.test_itglue_rate_limit_dynamodb import max_in_any_window
+from tests.support import ROOT
+
+KEY = "ITG.sync-test-key"
+TYPES = (
+    "configurations",
+    "flexible_assets",
+    "passwords",
+    "documents",
+    "contacts",
+    "locations",
+    "domains",
+)
+
+
+@dataclass
+class Rig:
+    clients: AwsClients
+    stores: SyncStores
+    server: DemoItGlueServer
+    tenant: TenantStore
+    stack: str
+
+    def client(
+        self, *, limiter: RateLimiter | None = None, page_size: int = 1000, key: str = KEY
+    ) -> ItGlueClient:
+        return ItGlueClient(
+            self.server.url,
+            key,
+            limiter=limiter or Unlimited(),
+            page_size=page_size,
+            backoff_base_s=0.01,
+            backoff_max_s=0.2,
+        )
+
+    async def sync(self, org: str, mode: str = "incremental", **options: Any) -> SyncStatus:
+        async with self.client(
+            **{k: options.pop(k) for k in ("limiter", "page_size", "key") if k in options}
+        ) as c:
+            job = SyncJob(
+                organization_id=org, mode=mode, reason="cli", requested_at=datetime.now(UTC)
+            )  # type: ignore[arg-type]
+            return await OrganizationSync(c, self.stores, SyncOptions(**options)).run(job)
+
+    async def sync_all(self, mode: str = "incremental") -> dict[str, SyncStatus]:
+        async with self.client() as c:
+            orgs = await discover_organizations(c, self.stores.state, datetime.now(UTC))
+        return {org: await self.sync(org, mode) for org in orgs}
+
+    def index_jobs(self) -> list[IndexJob]:
+        """Everything on the index queue (drained)."""
+        sqs, url = self.clients.sqs, self.stores.index_queue.url
+        jobs: list[IndexJob] = []
+        while True:
+            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300)
+            messages = got.get("Messages", [])
+            if not messages:
+                return jobs
+            jobs += [IndexJob.model_validate_json(m["Body"]) for m in messages]
+            sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                    for i, m in enumerate(messages)
+                ],
+            )
+
+    def catalog(self, org: str, kind: str | None = None) -> dict[str, str]:
+        """source_id -> hash of an organization's records (of one type), from one query."""
+        every = {
+            sid: digest
+            for group in self.stores.catalog.hashes_by_group(org).values()
+            for sid, digest in group.items()
+        }
+        return {s: h for s, h in every.items() if kind is None or s.split(":")[1] == kind}
+
+    def catalog_ids(self, org: str) -> dict[str, set[str]]:
+        by_kind: dict[str, set[str]] = {}
+        for source in self.catalog(org):
+            by_kind.setdefault(source.split(":")[1], set()).add(source)
+        return by_kind
+
+
+def stores_for(clients: AwsClients, stack: str) -> SyncStores:
+    raw = f"{stack}-raw-123456789012"
+    url = clients.sqs.get_queue_url(QueueName=f"{stack}-index")["QueueUrl"]
+    return SyncStores(
+        state=StateStore(clients.dynamodb, f"{stack}-state"),
+        catalog=CatalogStore(clients.dynamodb, f"{stack}-catalog"),
+        raw=RawRecordStore(clients.s3, raw),
+        runs=SyncRunStore(clients.s3, raw),
+        documents=DocumentStore(clients.s3, raw),
+        index_queue=JobQueue(clients.sqs, url),
+    )
+
+
+@pytest.fixture
+def rig(moto_stack: dict[str, Any], demo_tenant_dir: Path, tmp_path: Path) -> Iterator[Rig]:
+    tenant_dir = tmp_path / "tenant"
+    shutil.copytree(demo_tenant_dir, tenant_dir)
+    server = DemoItGlueServer(tenant_dir, DemoServerConfig(api_key=KEY, rate_limit=1_000_000))
+    with server.running():
+        clients = moto_stack["clients"]
+        yield Rig(
+            clients,
+            stores_for(clients, "gluekb-local"),
+            server,
+            TenantStore(tenant_dir),
+            "gluekb-local",
+        )
+
+
+def tenant_ids(rig: Rig, org: str, kind: str) -> set[str]:
+    tenant = rig.tenant.load()
+    return {f"itglue:{kind}:{r['id']}" for r in tenant.of_organization(kind, org)}
+
+
+def test_a_full_sync_stores_every_record_exactly_once(rig: Rig) -> None:
+    # When every organization is synced for the first time
+    statuses = asyncio.run(rig.sync_all())
+    assert len(statuses) >= 6
+    assert all(s.state == "ok" for s in statuses.values()), {
+        o: s.errors for o, s in statuses.items()
+    }
+    jobs = rig.index_jobs()
+    # Then the catalog holds exactly IT Glue's records, per organization and type
+    for org in statuses:
+        stored = rig.catalog_ids(org)
+        for kind in TYPES:
+            assert stored.get(kind, set()) == tenant_ids(rig, org, kind), (org, kind)
+    # And each record has one raw object and was queued for indexing once
+    catalog_total = sum(len(rig.catalog(o)) for o in statuses)
+    assert len(rig.stores.raw.keys(next(iter(statuses)))) > 0
+    raw_total = sum(len(rig.stores.raw.keys(o)) for o in statuses)
+    assert raw_total == catalog_total
+    upserts = Counter(j.source_id for j in jobs if j.op == "upsert")
+    assert len(upserts) == catalog_total and set(upserts.values()) == {1}
+    # And a password's index document never carries its value
+    secrets = rig.tenant.load().secrets
+    bodies = " ".join(j.model_dump_json() for j in jobs if ":passwords:" in j.source_id)
+    assert secrets and not any(str(v) in bodies for v in secrets.values())
+
+
+def test_nothing_changed_costs_one_request_per_resource_type(rig: Rig) -> None:
+    asyncio.run(rig.sync_all())
+    rig.index_jobs()
+    # When nothing changed in IT Glue and the sync runs again
+    statuses = asyncio.run(rig.sync_all())
+    # Then each resource type of each organization took at most one request
+    for org, status in statuses.items():
+        for kind, summary in status.resources.items():
+            if kind == "flexible_assets":
+                types = len(rig.tenant.load().all("flexible_asset_types"))
+                assert summary.requests <= 1 + types, (
+                    org,
+                    kind,
+                )  # the types list, then one per type
+            else:
+                assert summary.requests <= 1, (org, kind, summary.requests)
+            assert summary.created == summary.updated == summary.deleted == 0, (org, kind)
+    # And nothing was re-queued for indexing
+    assert rig.index_jobs() == []
+
+
+def test_an_incremental_sync_picks_up_exactly_what_changed(rig: Rig) -> None:
+    asyncio.run(rig.sync_all())
+    rig.index_jobs()
+    # Given IT Glue changed: records updated, created and deleted
+    report = rig.tenant.mutate()
+    # When the incremental sync runs
+    asyncio.run(rig.sync_all())
+    jobs = rig.index_jobs()
+    upserted = {j.source_id for j in jobs if j.op == "upsert"}
+    deleted = {j.source_id for j in jobs if j.op == "delete"}
+    # Then exactly the created and updated records were re-indexed, and the deleted ones removed
+    expected_upserts: set[str] = set()
+    expected_deletes: set[str] = set()
+    for kind in TYPES:
+        expected_upserts |= {
+            f"itglue:{kind}:{i}" for i in report.ids("created", kind) + report.ids("updated", kind)
+        }
+        expected_deletes |= {f"itglue:{kind}:{i}" for i in report.ids("deleted", kind)}
+    assert expected_upserts and expected_deletes
+    assert upserted == expected_upserts
+    assert deleted == expected_deletes
+    tenant = rig.tenant.load()
+    for org in {o["id"] for o in rig.stores.state.organizations()}:
+        stored = rig.catalog_ids(org)
+        for kind in TYPES:
+            expected = {f"itglue:{kind}:{r['id']}" for r in tenant.of_organization(kind, org)}
+            assert stored.get(kind, set()) == expected, (org, kind)
+
+
+def test_a_sync_killed_mid_pagination_resumes_to_the_same_store(
+    rig: Rig, moto_stack: dict[str, Any]
+) -> None:
+    acme = "1001"
+    crash_at = random.Random(7).randint(2, 8)
+
+    def crash(resource: str, page: int) -> None:
+        if resource == "configurations" and page == crash_at:
+            raise SyncCrashed(f"killed at page {page}")
+
+    asyncio.run(discover(rig))
+    # When the worker dies on a random page of Acme's 452 configurations (50 per page)
+    with pytest.raises(SyncCrashed):
+        asyncio.run(rig.sync(acme, "full", page_size=50, crash_hook=crash))
+    checkpoint = rig.stores.state.checkpoint(acme, "configurations")
+    assert checkpoint.in_progress is not None and checkpoint.in_progress.next_page == crash_at + 1
+    # Then the next run resumes there and finishes
+    status = asyncio.run(rig.sync(acme, "full", page_size=50))
+    assert status.state == "ok", status.errors
+    assert rig.stores.state.checkpoint(acme, "configurations").in_progress is None
+    # And the store equals a clean full sync into a second stack
+    clean_clients = moto_stack["clients"]
+    Provisioner(
+        Template(ROOT / "template.yaml", LOCAL_PARAMETERS, stack_name="clean"),
+        clean_clients,
+        {"WebhookSecret": "{}"},
+        tls=False,
+    ).provision()
+    clean = Rig(clean_clients, stores_for(clean_clients, "clean"), rig.server, rig.tenant, "clean")
+    asyncio.run(discover(clean))
+    asyncio.run(clean.sync(acme, "full", page_size=50))
+    assert rig.catalog(acme) == clean.catalog(acme)
+    assert len(rig.catalog(acme)) == 1 + sum(len(tenant_ids(rig, acme, kind)) for kind in TYPES)
+    resumed_raw = {k: rig.stores.raw.get(k) for k in rig.stores.raw.keys(acme)}
+    clean_raw = {k: clean.stores.raw.get(k) for k in clean.stores.raw.keys(acme)}
+    assert resumed_raw == clean_raw
+
+
+async def discover(rig: Rig) -> list[str]:
+    async with rig.client() as client:
+        return await discover_organizations(client, rig.stores.state, datetime.now(UTC))
+
+
+def test_throttled_sync_completes_and_never_exceeds_the_shared_rate(rig: Rig) -> None:
+    # Given IT Glue answers 30% of requests with 429
+    rig.server.set_faults(Faults(p_429=0.3, retry_after_s=0, seed=11))
+    asyncio.run(discover(rig))
+    started = datetime.now(UTC).timestamp()
+    limiter = DynamoDbTokenBucket(
+        rig.clients.dynamodb, "gluekb-local-state", rate_per_s=15, burst=1
+    )
+
+    # When two organizations sync concurrently through one shared limiter
+    async def both() -> list[SyncStatus]:
+        return list(
+            await asyncio.gather(
+                rig.sync("1006", "full", limiter=limiter), rig.sync("1007", "full", limiter=limiter)
+            )
+        )
+
+    statuses = asyncio.run(both())
+    # Then both complete, and no one-second window saw more requests than the rate allows
+    assert all(s.state == "ok" for s in statuses), [s.errors for s in statuses]
+    times = [r.at for r in rig.server.requests if r.at >= started]
+    assert len(times) > 30
+    assert sum(1 for r in rig.server.requests if r.at >= started and r.status == 429) > 5
+    assert max_in_any_window(times, 1.0) <= 15 + 1
+
+
+def test_an_invalid_api_key_is_one_clear_error_not_a_retry_storm(rig: Rig) -> None:
+    asyncio.run(discover(rig))
+    before = len(rig.server.requests)
+    with pytest.raises(ItGlueAuthError, match="API key"):
+        asyncio.run(rig.sync("1001", key="ITG.wrong"))
+    assert len(rig.server.requests) - before == 1
+    status = rig.stores.state.sync_status("1001")
+    assert status.state == "failed" and any("API key" in e for e in status.errors)
+
+
+def test_a_422_is_reported_with_itglue_detail_and_the_rest_syncs(rig: Rig) -> None:
+    asyncio.run(discover(rig))
+    rig.server.set_faults(Faults(unprocessable_paths=frozenset({"/domains"})))
+    status = asyncio.run(rig.sync("1003"))
+    assert status.state == "failed"
+    assert any("/domains cannot be processed (injected)" in e for e in status.errors)
+    assert set(rig.catalog("1003", "contacts")) == tenant_ids(rig, "1003", "contacts")
+
+
+def test_a_malformed_page_is_logged_and_the_sync_continues(rig: Rig) -> None:
+    asyncio.run(discover(rig))
+    rig.server.set_faults(Faults(malformed_pages=frozenset({2})))
+    status = asyncio.run(rig.sync("1001", "full", page_size=100))
+    assert any("malformed" in e for e in status.errors)
+    synced = set(rig.catalog("1001", "configurations"))
+    expected = tenant_ids(rig, "1001", "configurations")
+    # Every page but the broken one (100 records) was stored, and nothing was swept
+    assert len(expected) - 100 <= len(synced) < len(expected)
+    assert synced <= expected
