@@ -78,7 +78,7 @@ class Rig:
         ) as c:
             job = SyncJob(
                 organization_id=org, mode=mode, reason="cli", requested_at=datetime.now(UTC)
-            )  # type: ignore[arg-type]
+            )
             return await OrganizationSync(c, self.stores, SyncOptions(**options)).run(job)
 
     async def sync_all(self, mode: str = "incremental") -> dict[str, SyncStatus]:

@@ -43,25 +43,36 @@ def record(n: int, *, org: str = ORG, extra: str = "") -> SourceDocument:
         source_type="configuration",
         kind="record",
         title=f"SRV-{n:04d}",
-        fields=[RecordField(name="Primary IP", value=f"10.1.{n // 250}.{n % 250}"),
-                RecordField(name="Role", value=f"file server {extra}".strip())],
+        fields=[
+            RecordField(name="Primary IP", value=f"10.1.{n // 250}.{n % 250}"),
+            RecordField(name="Role", value=f"file server {extra}".strip()),
+        ],
         identifiers={"ip": [f"10.1.{n // 250}.{n % 250}"], "hostname": [f"srv-{n:04d}"]},
     )
 
 
 def job(document: SourceDocument) -> str:
-    return IndexJob(op="upsert", source_id=document.source_id, organization_id=document.organization_id,
-                    document=document, enqueued_at=datetime.now(UTC)).model_dump_json()
+    return IndexJob(
+        op="upsert",
+        source_id=document.source_id,
+        organization_id=document.organization_id,
+        document=document,
+        enqueued_at=datetime.now(UTC),
+    ).model_dump_json()
 
 
 @pytest.fixture
 def rig(moto_stack: dict[str, Any], embedder: Any, tmp_path: Path) -> Iterator[dict[str, Any]]:
     clients = moto_stack["clients"]
     dlq = clients.sqs.create_queue(QueueName=f"t-dlq-{uuid.uuid4().hex[:6]}")["QueueUrl"]
-    dlq_arn = clients.sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq_arn = clients.sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
     queue = clients.sqs.create_queue(
         QueueName=f"t-index-{uuid.uuid4().hex[:6]}",
-        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})},
+        Attributes={
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})
+        },
     )["QueueUrl"]
     index = EmbeddedIndex(tmp_path / "index", dimension=embedder.dimension, writer=True)
     encoder = CountingEncoder(gated_encoder(embedder, PriorityGate(), 64))
@@ -73,8 +84,16 @@ def rig(moto_stack: dict[str, Any], embedder: Any, tmp_path: Path) -> Iterator[d
         LoopConfig(queue_url=queue, poll_wait_s=0, visibility_timeout_s=30, max_receive_count=2),
         state,
     )
-    yield {"clients": clients, "queue": queue, "dlq": dlq, "index": index, "encoder": encoder,
-           "worker": worker, "documents": documents, "state": state}
+    yield {
+        "clients": clients,
+        "queue": queue,
+        "dlq": dlq,
+        "index": index,
+        "encoder": encoder,
+        "worker": worker,
+        "documents": documents,
+        "state": state,
+    }
     index.close()
 
 
@@ -91,7 +110,9 @@ def send(rig: dict[str, Any], bodies: list[str]) -> list[str]:
     for start in range(0, len(bodies), 10):
         response = rig["clients"].sqs.send_message_batch(
             QueueUrl=rig["queue"],
-            Entries=[{"Id": str(i), "MessageBody": b} for i, b in enumerate(bodies[start : start + 10])],
+            Entries=[
+                {"Id": str(i), "MessageBody": b} for i, b in enumerate(bodies[start : start + 10])
+            ],
         )
         ids += [m["MessageId"] for m in response["Successful"]]
     return ids
@@ -106,8 +127,13 @@ def test_a_poison_message_reaches_the_dlq_with_its_reason_and_the_rest_is_indexe
     rig: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
     # Given a batch with one unparseable job, one whose document cannot be fetched, and good ones
-    missing = IndexJob(op="upsert", source_id="itglue:document:404", organization_id=ORG,
-                       document_key="documents/nope/abc.json", enqueued_at=datetime.now(UTC))
+    missing = IndexJob(
+        op="upsert",
+        source_id="itglue:document:404",
+        organization_id=ORG,
+        document_key="documents/nope/abc.json",
+        enqueued_at=datetime.now(UTC),
+    )
     bodies = ["{not json", missing.model_dump_json()] + [job(record(n)) for n in range(3)]
     ids = send(rig, bodies)
     # When the worker drains the queue
@@ -116,7 +142,10 @@ def test_a_poison_message_reaches_the_dlq_with_its_reason_and_the_rest_is_indexe
     assert sorted(dlq_bodies(rig)) == sorted(bodies[:2])
     reasons = [rig["state"].index_failure(i) for i in ids[:2]]
     assert "unparseable index job" in reasons[0]["reason"]
-    assert "does not exist" in reasons[1]["reason"] and reasons[1]["source_id"] == "itglue:document:404"
+    assert (
+        "does not exist" in reasons[1]["reason"]
+        and reasons[1]["source_id"] == "itglue:document:404"
+    )
     assert all(r["dead_lettered"] for r in reasons)
     # And the good jobs were indexed exactly once
     assert rig["index"].count([ORG]) == 3
@@ -148,26 +177,50 @@ def test_a_changed_record_reuses_the_vectors_of_its_unchanged_chunks(rig: dict[s
     send(rig, [job(changed)])
     drain(rig)
     assert rig["encoder"].texts - before == 1  # only the notes chunk changed
-    assert [c.text for c in rig["index"].source_chunks(document.source_id, [ORG])][1].endswith("hourly.")
+    assert [c.text for c in rig["index"].source_chunks(document.source_id, [ORG])][1].endswith(
+        "hourly."
+    )
 
 
 def test_hostile_input_is_indexed_or_rejected_and_never_crashes(
     rig: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
-    big = SourceDocument(source_id="itglue:document:big", organization_id=ORG, source_type="document",
-                         kind="file", title="big.txt", language="text",
-                         content=("lorem ipsum dolor sit amet " * 200 + "\n\n") * 950)  # ~5 MB
+    big = SourceDocument(
+        source_id="itglue:document:big",
+        organization_id=ORG,
+        source_type="document",
+        kind="file",
+        title="big.txt",
+        language="text",
+        content=("lorem ipsum dolor sit amet " * 200 + "\n\n") * 950,
+    )  # ~5 MB
     key = rig["documents"].put(big)
-    rig["clients"].s3.put_object(Bucket=rig["documents"].bucket, Key="documents/garbage.json",
-                                 Body=bytes(range(256)) * 4)
-    empty = SourceDocument(source_id="itglue:document:empty", organization_id=ORG,
-                           source_type="document", kind="article", title="")
+    rig["clients"].s3.put_object(
+        Bucket=rig["documents"].bucket, Key="documents/garbage.json", Body=bytes(range(256)) * 4
+    )
+    empty = SourceDocument(
+        source_id="itglue:document:empty",
+        organization_id=ORG,
+        source_type="document",
+        kind="article",
+        title="",
+    )
     weird = record(9, extra="\x00\x07 \ud7ff \U0001f525 ünïcödé")
     bodies = [
-        IndexJob(op="upsert", source_id=big.source_id, organization_id=ORG, document_key=key,
-                 enqueued_at=datetime.now(UTC)).model_dump_json(),
-        IndexJob(op="upsert", source_id="itglue:document:garbage", organization_id=ORG,
-                 document_key="documents/garbage.json", enqueued_at=datetime.now(UTC)).model_dump_json(),
+        IndexJob(
+            op="upsert",
+            source_id=big.source_id,
+            organization_id=ORG,
+            document_key=key,
+            enqueued_at=datetime.now(UTC),
+        ).model_dump_json(),
+        IndexJob(
+            op="upsert",
+            source_id="itglue:document:garbage",
+            organization_id=ORG,
+            document_key="documents/garbage.json",
+            enqueued_at=datetime.now(UTC),
+        ).model_dump_json(),
         job(empty),
         job(weird),
         "\t\u00ff\ufffd binary garbage \u0394",
@@ -194,7 +247,9 @@ def test_query_embeddings_match_the_model(embedder: Any) -> None:
         response = client.post("/embed", json={"texts": ["firewall ip at acme", "sql servers"]})
         assert response.status_code == 200
         vectors = decode_vectors(response.json())
-        assert np.allclose(vectors, embedder.embed(["firewall ip at acme", "sql servers"]), atol=1e-5)
+        assert np.allclose(
+            vectors, embedder.embed(["firewall ip at acme", "sql servers"]), atol=1e-5
+        )
         assert client.post("/embed", json={"texts": []}).status_code == 422
         assert client.post("/embed", json={"texts": ["x" * 9000]}).status_code == 422
         assert client.post("/embed", content=b"nope").status_code == 422

@@ -39,7 +39,9 @@ class ApiKeyStore:
         self.client = client
         self.table = table
 
-    def create(self, name: str, organizations: list[str], scopes: list[str]) -> tuple[str, ApiKeyRecord]:
+    def create(
+        self, name: str, organizations: list[str], scopes: list[str]
+    ) -> tuple[str, ApiKeyRecord]:
         """A new key; the plain key is returned once and never stored."""
         while True:
             key_id = secrets.token_hex(6)

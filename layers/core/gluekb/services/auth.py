@@ -61,5 +61,7 @@ def parse_scopes(text: str) -> list[str]:
     scopes = [s.strip() for s in text.split(",") if s.strip()]
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
-        raise InvalidInput(f"unknown scope(s) {unknown or '(none)'}; choose from {', '.join(SCOPES)}")
+        raise InvalidInput(
+            f"unknown scope(s) {unknown or '(none)'}; choose from {', '.join(SCOPES)}"
+        )
     return scopes

@@ -73,9 +73,8 @@ def _project_once(self: Any, projection_expressions: list[list[str]]) -> Any:
     result: dict[str, Any] = {}
     for expression in projection_expressions:
         merge_dicts(result, find_nested_key(expression, regular))
-    return Item(
-        hash_key=self.hash_key, range_key=self.range_key, attrs=serializer.serialize(result)["M"]
-    )
+    attrs = dict(serializer.serialize(result)["M"])
+    return Item(hash_key=self.hash_key, range_key=self.range_key, attrs=attrs)
 
 
 def apply() -> None:
