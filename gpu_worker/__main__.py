@@ -59,6 +59,7 @@ def main() -> int:
             queue_url=settings.index_queue_url,
             poll_wait_s=settings.poll_wait_s,
             batch_max_messages=settings.batch_max_messages,
+            gather_window_s=settings.gather_window_s,
             visibility_timeout_s=settings.visibility_timeout_s,
             max_receive_count=_max_receive_count(clients, settings.index_queue_url),
         ),

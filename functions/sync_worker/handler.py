@@ -1,5 +1,6 @@
-"""sync_worker: one sync job per SQS record; failures stay on the queue, poison ends in the DLQ."""
+"""sync_worker: one organization per SQS record; transient failures retry, poison: the DLQ."""
 
+import asyncio
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import process_partial_response
@@ -7,12 +8,17 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
 
+from gluekb.adapters.aws import AwsClients
 from gluekb.batch import LoggingBatchProcessor
 from gluekb.models.sync import SyncJob
 from gluekb.observability import MetricUnit, logger, metrics, tracer
+from gluekb.services.sync import SyncIncomplete
+from gluekb.services.sync_setup import run_sync_job, sync_stores
 from gluekb.settings import SyncWorkerSettings, get_settings
 
 settings = get_settings(SyncWorkerSettings)
+clients = AwsClients.from_settings(settings)
+stores = sync_stores(settings, clients)
 
 
 class SyncJobRecord(SqsRecordModel):
@@ -24,9 +30,19 @@ processor = LoggingBatchProcessor(SyncJobRecord)
 
 @tracer.capture_method
 def sync_record(record: SyncJobRecord) -> None:
-    job = record.body
-    logger.info("sync job", extra={"organization_id": job.organization_id, "mode": job.mode})
-    metrics.add_metric(name="SyncJobs", unit=MetricUnit.Count, value=1)
+    status = asyncio.run(run_sync_job(record.body, settings, clients, stores))
+    for resource, summary in status.resources.items():
+        metrics.add_metric(name=f"Synced_{resource}", unit=MetricUnit.Count, value=summary.fetched)
+    logger.info(
+        "sync finished",
+        extra={
+            "organization_id": status.organization_id,
+            "state": status.state,
+            "errors": status.errors[:5],
+        },
+    )
+    if status.retry:  # the checkpoint keeps the progress: the retry resumes
+        raise SyncIncomplete(f"sync of {status.organization_id} incomplete: {status.errors[:3]}")
 
 
 @logger.inject_lambda_context

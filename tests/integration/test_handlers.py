@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from gluekb.adapters.dynamodb import from_item
+from gluekb.adapters.state_store import StateStore
+from gluekb.demo.server import DemoItGlueServer, DemoServerConfig
 from tests.support import LambdaContext, environment, event, load_handler
 
 
@@ -47,15 +53,56 @@ def test_email_intake_ignores_s3_test_events(moto_stack: dict[str, Any]) -> None
         ) == {"batchItemFailures": []}
 
 
-def test_scheduled_sync_records_its_run(moto_stack: dict[str, Any]) -> None:
+@pytest.fixture
+def itglue(moto_stack: dict[str, Any], demo_tenant_dir: Path) -> Iterator[DemoItGlueServer]:
+    """The demo IT Glue, its key stored where the template says (Secrets Manager)."""
+    env = moto_stack["env"]["sync_worker"]
+    moto_stack["clients"].secretsmanager.put_secret_value(
+        SecretId=env["GLUEKB_ITGLUE_API_KEY_SECRET"], SecretString="ITG.handler-test"
+    )
+    with DemoItGlueServer(
+        demo_tenant_dir, DemoServerConfig(api_key="ITG.handler-test")
+    ).running() as server:
+        for name in ("sync_worker", "scheduled_sync"):
+            moto_stack["env"][name]["GLUEKB_ITGLUE_BASE_URL"] = server.url
+        yield server
+
+
+def test_scheduled_sync_discovers_organizations_and_queues_one_job_each(
+    moto_stack: dict[str, Any], itglue: DemoItGlueServer
+) -> None:
     with environment(moto_stack["env"]["scheduled_sync"]):
         scheduled = load_handler("scheduled_sync")
         result = scheduled.handler(event("scheduled_sync/scheduled_event.json"), LambdaContext())
-    assert result == {"queued": 0}
+    assert result == {"queued": 7}
+    sqs = moto_stack["clients"].sqs
+    url = sqs.get_queue_url(QueueName="gluekb-local-sync")["QueueUrl"]
+    bodies = []
+    while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        bodies += [json.loads(m["Body"]) for m in got]
+    assert sorted(b["organization_id"] for b in bodies) == [str(n) for n in range(1001, 1008)]
     item = moto_stack["clients"].dynamodb.get_item(
         TableName="gluekb-local-state", Key={"pk": {"S": "SCHEDULE#sync"}, "sk": {"S": "LAST"}}
     )["Item"]
     assert from_item(item)["event_id"] == "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa"
+
+
+def test_sync_worker_syncs_the_organization_of_a_job(
+    moto_stack: dict[str, Any], itglue: DemoItGlueServer
+) -> None:
+    with environment(moto_stack["env"]["scheduled_sync"]):
+        load_handler("scheduled_sync").handler(
+            event("scheduled_sync/scheduled_event.json"), LambdaContext()
+        )
+    job = event("sync_worker/sync_job.json")
+    body = json.loads(job["Records"][0]["body"]) | {"organization_id": "1007"}
+    job["Records"][0]["body"] = json.dumps(body)
+    with environment(moto_stack["env"]["sync_worker"]):
+        result = load_handler("sync_worker").handler(job, LambdaContext())
+    assert result == {"batchItemFailures": []}
+    status = StateStore(moto_stack["clients"].dynamodb, "gluekb-local-state").sync_status("1007")
+    assert status.state == "ok", status.errors
+    assert status.resources["configurations"].created == 5
 
 
 def test_sync_worker_reports_a_malformed_job_as_a_batch_item_failure(

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from app.routes import health
+from app.routes import health, organizations
 from gluekb import __version__
 from gluekb.errors import GluekbError, RateLimited
 from gluekb.observability import MetricUnit, logger, metrics
@@ -87,4 +87,5 @@ def create_app() -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected_error)
     app.include_router(health.router)
+    app.include_router(organizations.router)
     return app

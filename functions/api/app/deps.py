@@ -1,11 +1,20 @@
-"""Typed dependencies: settings and clients are built once per execution environment."""
+"""Typed dependencies: settings, clients and stores are built once per execution environment
+(lazily, so a cold start pays only for what the first request uses)."""
 
 from __future__ import annotations
 
 from functools import cache, partial
+from typing import Annotated
+
+from fastapi import Depends, Header
 
 from gluekb.adapters import health_probes
+from gluekb.adapters.api_keys import ApiKeyStore
 from gluekb.adapters.aws import AwsClients
+from gluekb.adapters.sqs import JobQueue
+from gluekb.adapters.state_store import StateStore
+from gluekb.models.auth import Principal
+from gluekb.services.auth import Authenticator
 from gluekb.services.health import Probe
 from gluekb.settings import ApiSettings, get_settings
 
@@ -15,6 +24,34 @@ settings = get_settings(ApiSettings)  # validated at cold start: a bad deploy fa
 @cache
 def clients() -> AwsClients:
     return AwsClients.from_settings(settings)
+
+
+@cache
+def state() -> StateStore:
+    return StateStore(clients().dynamodb, settings.state_table)
+
+
+@cache
+def sync_queue() -> JobQueue:
+    return JobQueue(clients().sqs, settings.sync_queue_url)
+
+
+@cache
+def authenticator() -> Authenticator:
+    return Authenticator(ApiKeyStore(clients().dynamodb, settings.keys_table))
+
+
+def principal(
+    authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
+    x_api_key: Annotated[str | None, Header(description="the API key (alternative)")] = None,
+) -> Principal:
+    key = x_api_key
+    if authorization and authorization[:7].lower() == "bearer ":
+        key = authorization[7:].strip()
+    return authenticator().authenticate(key)
+
+
+Caller = Annotated[Principal, Depends(principal)]
 
 
 def health_probes_for_api() -> dict[str, Probe]:

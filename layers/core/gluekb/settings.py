@@ -101,7 +101,8 @@ class _ItGlue(_Common):
     # AWS: the Secrets Manager id holding the key. Locally: the key itself (ITGLUE_API_KEY).
     itglue_api_key_secret: str | None = None
     itglue_api_key: SecretStr | None = Field(default=None, validation_alias="ITGLUE_API_KEY")
-    itglue_max_requests_per_s: float = 10.0
+    # IT Glue allows 3000 requests per 5 minutes (10/s on average) for all clients together.
+    itglue_max_requests_per_s: float = 9.0
 
 
 class ApiSettings(
@@ -114,6 +115,9 @@ class ApiSettings(
     _MailBucket,
     _SyncQueue,
     _IndexQueue,
+    _Search,
+    _Embedder,
+    _ItGlue,
 ):
     """The `api` function (FastAPI behind API Gateway)."""
 
@@ -139,7 +143,7 @@ class EmailIntakeSettings(_StateTable, _CatalogTable, _TicketsTable, _MailBucket
     ack_max_per_sender_per_hour: int = 5
 
 
-class ScheduledSyncSettings(_StateTable, _SyncQueue):
+class ScheduledSyncSettings(_StateTable, _SyncQueue, _ItGlue):
     """The `scheduled_sync` function (EventBridge schedule → one sync job per organization)."""
 
 
@@ -154,7 +158,9 @@ class WorkerSettings(_StateTable, _IndexQueue, _RawBucket, _Search):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     host: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
     port: int = 8080
-    batch_max_messages: int = 10
+    # Messages gathered per batch (several receives of ten): bigger batches keep the device busy.
+    batch_max_messages: int = Field(default=50, ge=1, le=500)
+    gather_window_s: float = 0.5
     encode_batch_size: int = 64
     visibility_timeout_s: int = 300
     poll_wait_s: int = Field(default=20, ge=0, le=20)
@@ -221,7 +227,7 @@ def clear_settings_cache() -> None:
         _cache.clear()
 
 
-class CliSettings(_Common):
+class CliSettings(_ItGlue):
     """The `gluekb` command line and the embedded local stack it runs."""
 
     home: Path | None = None  # default: <project>/.gluekb

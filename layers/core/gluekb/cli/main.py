@@ -89,6 +89,9 @@ def up(
             aws_endpoint_url=settings.aws_endpoint_url,
             host=host,
             worker=worker,
+            itglue_api_key=(
+                settings.itglue_api_key.get_secret_value() if settings.itglue_api_key else None
+            ),
             parameters=overrides,
             environment_overrides=environment,
         )
@@ -112,8 +115,13 @@ async def _serve(stack: object) -> None:
         click.echo(f"  {label:<{width}}  {value}")
     if stack.restored and any(v for k, v in stack.restored.items() if k != "dropped"):
         click.echo(f"  restored data: {stack.restored}")
+    click.echo(f"  admin API key     {stack.admin_key}  (also in {stack.home / 'admin-key'})")
     click.secho(f"ready in {stack.startup_s:.1f}s - Ctrl-C stops everything", fg="green")
+    if stack.first_sync_task is not None:
+        watcher = asyncio.create_task(_first_sync_progress(stack, stop))
     await stop.wait()
+    if stack.first_sync_task is not None:
+        watcher.cancel()
     click.echo("stopping ...")
     await stack.stop()
     click.echo("stopped")
@@ -165,5 +173,44 @@ def provision(project: Path | None, stack_name: str, parameters: tuple[str, ...]
     click.echo(f"{len(report.created)} resources ready on {settings.aws_endpoint_url}")
 
 
+async def _first_sync_progress(stack: object, stop: asyncio.Event) -> None:
+    """Report the first sync until everything is synced and indexed."""
+    from gluekb.stack.local import LocalStack
+
+    assert isinstance(stack, LocalStack)
+    click.echo("first sync of IT Glue started (in the background)")
+    started = asyncio.get_running_loop().time()
+    last = ""
+    while not stop.is_set():
+        await asyncio.sleep(3)
+        try:
+            progress = await asyncio.to_thread(stack.sync_progress)
+        except Exception:  # noqa: S112 - a progress line must never stop the stack
+            continue
+        line = (
+            f"  sync: {progress['synced']}/{progress['organizations']} organizations, "
+            f"{progress['index_jobs_waiting']} index jobs waiting"
+        )
+        if line != last:
+            click.echo(line)
+            last = line
+        organizations = progress["organizations"]
+        if (
+            organizations
+            and progress["synced"] == organizations
+            and not progress["index_jobs_waiting"]
+        ):
+            elapsed = asyncio.get_running_loop().time() - started
+            click.secho(f"first sync done in {elapsed:.0f}s - try:", fg="green")
+            click.echo('  .venv/bin/gluekb ask "what is the firewall IP at Acme?"')
+            return
+
+
 def main() -> None:
+    from gluekb.cli.keys import keys
+    from gluekb.cli.sync import demo, sync
+
+    cli.add_command(keys)
+    cli.add_command(sync)
+    cli.add_command(demo)
     cli()

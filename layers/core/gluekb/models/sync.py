@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 Mode = Literal["incremental", "full"]
+Reason = Literal["schedule", "api", "cli", "webhook", "resume"]
 
 
 class SyncJob(BaseModel):
@@ -16,7 +17,7 @@ class SyncJob(BaseModel):
     organization_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     organization_name: str | None = None
     mode: Literal["incremental", "full"] = "incremental"
-    reason: Literal["schedule", "api", "cli", "webhook", "resume"] = "schedule"
+    reason: Reason = "schedule"
     requested_at: datetime
     resource_type: str | None = None
     record_id: str | None = None

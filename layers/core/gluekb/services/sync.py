@@ -99,6 +99,10 @@ Progress = Callable[[str, str, int, int], None]  # organization, resource, done,
 CrashHook = Callable[[str, int], None]  # resource, page: tests inject crashes here
 
 
+class SyncIncomplete(DependencyUnavailable):
+    """A run stopped on a transient failure; its checkpoints let the retry resume."""
+
+
 class SyncCrashed(Exception):
     """Raised by a test's crash hook to simulate the process dying mid-pagination."""
 

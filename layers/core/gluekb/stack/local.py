@@ -85,6 +85,10 @@ class LocalStackConfig:
     poll_wait_s: int = 1
     worker: bool = True  # run the embedding worker (gpu_worker) as its own process
     worker_port: int = 8081
+    # A real IT Glue key; without one the stack serves the demo tenant and syncs that.
+    itglue_api_key: str | None = None
+    demo_seed: int = 42
+    first_sync: bool = True  # sync right after start when nothing was synced yet
     clock: Callable[[], datetime] = system_clock
 
     @property
@@ -134,6 +138,10 @@ class LocalStack:
         self.worker: asyncio.subprocess.Process | None = None
         self.worker_url = ""
         self._worker_port = 0
+        self.demo: Any = None  # the demo IT Glue server, when no key was given
+        self.itglue_url = ""
+        self.first_sync_task: asyncio.Task[Any] | None = None
+        self.admin_key = ""
         self.aws_endpoint = config.aws_endpoint_url or ""
         self.clients: AwsClients | None = None
         self.lambda_service: LambdaService | None = None
@@ -157,13 +165,16 @@ class LocalStack:
         self._claim_home()
         try:
             await self._start_aws()
+            self._start_itglue()
             await self._provision()
             await self._start_worker()
             await self._start_functions()
             await self._wait_for_worker()
             await self._start_servers()
             self._start_event_sources()
+            self.admin_key = await asyncio.to_thread(self._admin_key)
             self._write_stack_file()
+            await self._maybe_first_sync()
         except BaseException:
             await self.stop()
             raise
@@ -183,6 +194,9 @@ class LocalStack:
             stopping.append(self.lambda_service.stop())
         await asyncio.gather(*stopping, return_exceptions=True)
         await self._stop_emulator()
+        if self.demo is not None:
+            await asyncio.to_thread(self.demo.stop_thread)
+            self.demo = None
         with contextlib.suppress(FileNotFoundError):
             stack_file = self.home / STACK_FILE
             if json.loads(stack_file.read_text()).get("pid") == os.getpid():
@@ -266,6 +280,86 @@ class LocalStack:
                 response.raise_for_status()
                 self.restored = response.json()
 
+    # ------------------------------------------------------------ IT Glue (real or demo)
+    def _start_itglue(self) -> None:
+        if self.config.itglue_api_key:
+            return
+        from gluekb.demo.server import DemoItGlueServer, DemoServerConfig
+        from gluekb.demo.tenant import TenantStore
+
+        tenant = self.home / "demo"
+        TenantStore(tenant).ensure(seed=self.config.demo_seed)
+        self.demo = DemoItGlueServer(tenant, DemoServerConfig(), host=self.config.host, port=0)
+        self.demo.start_in_thread()  # its own thread: uvicorn there leaves our signals alone
+        self.itglue_url = self.demo.url
+
+    def _itglue_key(self) -> str:
+        if self.config.itglue_api_key:
+            return self.config.itglue_api_key
+        from gluekb.demo.server import DEMO_API_KEY
+
+        return DEMO_API_KEY
+
+    async def _maybe_first_sync(self) -> None:
+        """On a fresh stack, sync right away so questions can be asked after `make dev`: the
+        scheduled function runs as if its schedule had fired (discovery, then one job per org)."""
+        assert self.clients is not None
+        from gluekb.adapters.state_store import StateStore
+        from gluekb.stack.schedules import scheduled_event
+
+        state = StateStore(self.clients.dynamodb, self.template.physical["StateTable"].ref)
+        if not self.config.first_sync:
+            return
+        if await asyncio.to_thread(state.organizations):
+            return
+        function = next(f for f, spec in self.functions.items() if spec.schedules)
+        rule = self.functions[function].schedules[0].name
+        arn = f"arn:aws:events:{self.config.region}:{self.template.account_id}:rule/{rule}"
+        event = scheduled_event(
+            arn, self.config.clock(), self.config.region, self.template.account_id
+        )
+        self.first_sync_task = asyncio.create_task(self.invoke(function, event))
+
+    def _admin_key(self) -> str:
+        """A key for every organization and scope, for the person at the keyboard: kept in
+        .gluekb/admin-key (0600) and reused while it verifies."""
+        assert self.clients is not None
+        from gluekb.adapters.api_keys import ApiKeyStore
+        from gluekb.models.auth import SCOPES
+
+        store = ApiKeyStore(self.clients.dynamodb, self.template.physical["ApiKeysTable"].ref)
+        path = self.home / "admin-key"
+        if path.exists():
+            key = path.read_text().strip()
+            if store.verify(key) is not None:
+                return key
+        key, _ = store.create("local admin (gluekb up)", ["*"], list(SCOPES))
+        path.write_text(key + "\n")
+        path.chmod(0o600)
+        return key
+
+    def sync_progress(self) -> dict[str, Any]:
+        """Organizations synced and index jobs waiting, for `gluekb up`'s progress line."""
+        assert self.clients is not None
+        from gluekb.adapters.state_store import StateStore
+
+        state = StateStore(self.clients.dynamodb, self.template.physical["StateTable"].ref)
+        organizations = state.organizations()
+        states = [state.sync_status(o["id"]).state for o in organizations]
+        attributes = self.clients.sqs.get_queue_attributes(
+            QueueUrl=self.template.physical["IndexQueue"].ref,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        waiting = int(attributes.get("ApproximateNumberOfMessages", 0)) + int(
+            attributes.get("ApproximateNumberOfMessagesNotVisible", 0)
+        )
+        return {
+            "organizations": len(organizations),
+            "synced": sum(1 for s in states if s in ("ok", "failed")),
+            "failed": sum(1 for s in states if s == "failed"),
+            "index_jobs_waiting": waiting,
+        }
+
     def _local_secrets(self) -> dict[str, str]:
         """Values for the template's generated secrets: made once, kept under .gluekb/."""
         path = self.home / "secrets.json"
@@ -284,7 +378,8 @@ class LocalStack:
         if changed:
             path.write_text(json.dumps(saved, indent=2))
             path.chmod(0o600)
-        return saved
+        # The IT Glue key lives where it does in AWS (Secrets Manager), never in a file here.
+        return {**saved, "ItGlueApiKeySecret": self._itglue_key()}
 
     # ------------------------------------------------------------ embedding worker
     def _worker_environment(self) -> dict[str, str]:
@@ -384,6 +479,7 @@ class LocalStack:
             "GLUEKB_STACK_HEALTH_URL": f"{self.control_url}/health" if self.control_url else "",
             **self._search_environment(),
             **({"GLUEKB_EMBEDDER_URL": self.worker_url} if self.worker_url else {}),
+            **({"GLUEKB_ITGLUE_BASE_URL": self.itglue_url} if self.itglue_url else {}),
         }
 
     async def _start_functions(self) -> None:
@@ -526,6 +622,12 @@ class LocalStack:
             ("AWS endpoint", self.aws_endpoint + ("" if self.emulator else " (external)")),
             ("stack health", f"{self.control_url}/health"),
             ("embedding worker", self.worker_url or "external"),
+            (
+                "IT Glue",
+                f"demo tenant at {self.itglue_url} (no ITGLUE_API_KEY set)"
+                if self.demo
+                else "the API in the ItGlueBaseUrl parameter",
+            ),
             ("state", str(self.home)),
             ("logs", str(self.logs)),
         ]

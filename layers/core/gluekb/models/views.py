@@ -1,0 +1,43 @@
+"""What callers see: response models shared by the HTTP API, the MCP server and the CLI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from gluekb.models.sync import ResourceSummary
+
+
+class OrganizationView(BaseModel):
+    id: str
+    name: str
+    short_name: str | None = None
+    status: str | None = None
+    sync_state: str = "never"
+    last_synced_at: datetime | None = None
+
+
+class SyncStatusView(BaseModel):
+    organization_id: str
+    organization_name: str | None
+    state: Literal["never", "queued", "running", "ok", "failed"]
+    mode: str | None = None
+    queued_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    last_success_at: datetime | None = None
+    resources: dict[str, ResourceSummary] = Field(default_factory=dict)
+    errors: list[str] = Field(default_factory=list)
+
+
+class SyncRequest(BaseModel):
+    mode: Literal["incremental", "full"] = "incremental"
+
+
+class SyncQueued(BaseModel):
+    organization_id: str
+    mode: str
+    state: Literal["queued"] = "queued"
+    queued_at: datetime
