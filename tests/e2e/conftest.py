@@ -61,6 +61,7 @@ def start_stack(
         api_port=0,
         aws_port=0,
         control_port=0,
+        worker_port=0,
         parameters=parameters or {},
         clock=clock,
         first_sync=first_sync,

@@ -235,3 +235,4 @@ class CliSettings(_ItGlue):
     api_port: int = 8000
     aws_port: int = 4577
     control_port: int = 8001
+    worker_port: int = 8081
