@@ -58,7 +58,7 @@ def cli() -> None:
     "env_vars",
     multiple=True,
     metavar="NAME=VALUE",
-    help="Environment override for every function (as `sam local --env-vars`).",
+    help="Environment override for every function and the worker (as `sam local --env-vars`).",
 )
 def up(
     project: Path | None,

@@ -136,6 +136,9 @@ class LocalStack:
         }
         self.emulator: asyncio.subprocess.Process | None = None
         self.worker: asyncio.subprocess.Process | None = None
+        self.worker_restarts = 0
+        self._worker_supervisor: asyncio.Task[None] | None = None
+        self._stopping = False
         self.worker_url = ""
         self._worker_port = 0
         self.demo: Any = None  # the demo IT Glue server, when no key was given
@@ -170,6 +173,7 @@ class LocalStack:
             await self._start_worker()
             await self._start_functions()
             await self._wait_for_worker()
+            self._supervise_worker()
             await self._start_servers()
             self._start_event_sources()
             self.admin_key = await asyncio.to_thread(self._admin_key)
@@ -181,6 +185,10 @@ class LocalStack:
 
     async def stop(self) -> None:
         """Stop in reverse order, in parallel where independent; the emulator saves last."""
+        self._stopping = True
+        if self._worker_supervisor is not None:
+            self._worker_supervisor.cancel()
+            await asyncio.gather(self._worker_supervisor, return_exceptions=True)
         for server, _ in self._servers:
             server.should_exit = True
         stopping: list[Any] = [source.stop() for source in self.event_sources]
@@ -402,6 +410,7 @@ class LocalStack:
                 "GLUEKB_POLL_WAIT_S": "1",  # short polls: Ctrl-C stops within seconds
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 **self._search_environment(),
+                **self.config.environment_overrides,  # --env reaches the worker too
             }
         )
         keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV")
@@ -415,9 +424,10 @@ class LocalStack:
     async def _start_worker(self) -> None:
         if not self.config.worker:
             return
-        probe = _bind(self.config.host, self.config.worker_port)
-        self._worker_port = probe.getsockname()[1]
-        probe.close()
+        if not self._worker_port:  # a restarted worker keeps its port: callers hold the URL
+            probe = _bind(self.config.host, self.config.worker_port)
+            self._worker_port = probe.getsockname()[1]
+            probe.close()
         self.worker_url = f"http://{self.config.host}:{self._worker_port}"
         log = (self.logs / "worker.log").open("ab")
         self.worker = await asyncio.create_subprocess_exec(
@@ -448,6 +458,37 @@ class LocalStack:
                     pass
                 await asyncio.sleep(0.25)
         raise ConfigurationError(f"the embedding worker was not healthy within {timeout_s:.0f}s")
+
+    def _supervise_worker(self) -> None:
+        if self.worker is not None:
+            self._worker_supervisor = asyncio.create_task(self._keep_worker_running())
+
+    async def _keep_worker_running(self) -> None:
+        """Replace a worker that died (as an ECS service replaces its task): a crash or an OOM
+        kill must not stop indexing. Its unfinished messages come back after their visibility
+        timeout and the new worker takes them. Restarts back off while it dies before it is up."""
+        delay_s, healthy = 1.0, True  # the first worker was healthy before this started
+        while not self._stopping and self.worker is not None:
+            code = await self.worker.wait()
+            if self._stopping:
+                return
+            delay_s = 1.0 if healthy else min(delay_s * 2, 30.0)
+            print(
+                f"gluekb: the embedding worker exited with code {code}; restarting in "
+                f"{delay_s:.0f}s (log: {self.logs / 'worker.log'})",
+                file=sys.stderr,
+                flush=True,
+            )
+            await asyncio.sleep(delay_s)
+            if self._stopping:
+                return
+            self.worker_restarts += 1
+            await self._start_worker()
+            try:
+                await self._wait_for_worker()
+                healthy = True
+            except ConfigurationError:  # died while starting: try again, later each time
+                healthy = False
 
     async def _stop_worker(self) -> None:
         if self.worker is None or self.worker.returncode is not None:
@@ -580,6 +621,7 @@ class LocalStack:
             "worker": {
                 "ok": self.worker is not None and self.worker.returncode is None,
                 "url": self.worker_url,
+                "restarts": self.worker_restarts,
             }
             if self.config.worker
             else {"ok": True, "detail": "external (not run by gluekb up)"},
