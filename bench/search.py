@@ -9,7 +9,8 @@
    >= 200 /v1/ask questions, each once (cache misses), over HTTP with keep-alive.
 4. The floor per query: its embedding from the worker's POST /embed plus an exact NumPy scan of
    the same organization's vectors (top 10). `ratio` = search p50 / floor p50.
-5. Cache hits: the first 100 searches again. And the api function's cold import.
+5. Cache hits: searches repeated right after their miss (a hit needs the same execution
+   environment, as in Lambda; the hit rate is reported). And the api function's cold import.
 
 Prints one JSON object.
 """
@@ -113,7 +114,9 @@ def main() -> None:
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory(prefix="gluekb-bench-") as folder,
-        running_stack(Path(folder)) as runner,
+        # No scheduled sync during the run: its discovery would forget the synthetic
+        # organizations (they are not in IT Glue) and compete for the CPU.
+        running_stack(Path(folder), parameters={"SyncSchedule": "rate(1 day)"}) as runner,
     ):
         stack = runner.stack
         home = stack.home
@@ -153,7 +156,8 @@ def main() -> None:
         embedder.embed(["warm up"])
         http.post("/v1/search", json={"query": "warm up", "organization": next(iter(demo))})
 
-        search_times, floor_times = [], []
+        search_times, floor_times, hit_times = [], [], []
+        repeats = 0
         vectors_by_org: dict[str, np.ndarray] = {}
         for query, org in searches:
             begun = time.perf_counter()
@@ -161,7 +165,11 @@ def main() -> None:
                 "/v1/search", json={"query": query, "organization": org, "limit": 10}
             )
             search_times.append(time.perf_counter() - begun)
-            assert response.status_code == 200 and not response.json()["cached"], response.text
+            assert response.status_code == 200 and not response.json()["cached"], (
+                query,
+                org,
+                response.text,
+            )
             begun = time.perf_counter()
             vector = embedder.embed([query])[0]
             embed_s = time.perf_counter() - begun
@@ -173,6 +181,15 @@ def main() -> None:
             top = np.argpartition(-scores, min(10, len(scores) - 1))[:10]
             top[np.argsort(-scores[top])]
             floor_times.append(embed_s + time.perf_counter() - begun)
+            if len(hit_times) < 100:  # the same query again, within the cache's TTL
+                begun = time.perf_counter()
+                response = http.post(
+                    "/v1/search", json={"query": query, "organization": org, "limit": 10}
+                )
+                elapsed = time.perf_counter() - begun
+                if response.json()["cached"]:  # another execution environment has its own
+                    hit_times.append(elapsed)
+                repeats += 1
 
         ask_times = []
         found = 0
@@ -181,15 +198,6 @@ def main() -> None:
             response = http.post("/v1/ask", json={"question": question, "organization": org})
             ask_times.append(time.perf_counter() - begun)
             found += bool(response.json().get("found"))
-
-        hit_times = []
-        for query, org in searches[:100]:
-            begun = time.perf_counter()
-            response = http.post(
-                "/v1/search", json={"query": query, "organization": org, "limit": 10}
-            )
-            hit_times.append(time.perf_counter() - begun)
-            assert response.json()["cached"] is True
 
         all_times = []
         for query, _ in searches[:30]:
@@ -213,6 +221,7 @@ def main() -> None:
             "floor_p50_ms": percentile_ms(floor_times, 50),
             "ratio": round(percentile_ms(search_times, 50) / percentile_ms(floor_times, 50), 2),
             "cache_hit_p50_ms": percentile_ms(hit_times, 50),
+            "cache_hit_rate_on_repeat": round(len(hit_times) / repeats, 2),
             "search_all_orgs_p50_ms": percentile_ms(all_times, 50),
             "api_cold_import_ms": cold_import_ms(stack.function_environment["ApiFunction"]),
             "machine": f"{os.cpu_count()} cores",

@@ -37,7 +37,11 @@ class StackThread:
 
 @contextmanager
 def running_stack(
-    home: Path, *, first_sync: bool = True, wait_s: float = 1200
+    home: Path,
+    *,
+    first_sync: bool = True,
+    wait_s: float = 1200,
+    parameters: dict[str, str] | None = None,
 ) -> Iterator[StackThread]:
     config = LocalStackConfig(
         project_root=ROOT,
@@ -47,6 +51,7 @@ def running_stack(
         control_port=0,
         worker_port=0,
         first_sync=first_sync,
+        parameters=parameters or {},
         environment_overrides={"GLUEKB_ITGLUE_MAX_REQUESTS_PER_S": "40"},
     )
     runner = StackThread(config)
