@@ -156,7 +156,9 @@ def main() -> None:
         embedder.embed(["warm up"])
         http.post("/v1/search", json={"query": "warm up", "organization": next(iter(demo))})
 
-        search_times, floor_times, hit_times = [], [], []
+        search_times: list[float] = []
+        floor_times: list[float] = []
+        hit_times: list[float] = []
         repeats = 0
         vectors_by_org: dict[str, np.ndarray] = {}
         for query, org in searches:
