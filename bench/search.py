@@ -159,6 +159,9 @@ def main() -> None:
         search_times: list[float] = []
         floor_times: list[float] = []
         hit_times: list[float] = []
+        # The same, as the api function measured it: without the gateway and Runtime API hops.
+        in_function: list[float] = []
+        hit_in_function: list[float] = []
         repeats = 0
         vectors_by_org: dict[str, np.ndarray] = {}
         for query, org in searches:
@@ -167,6 +170,7 @@ def main() -> None:
                 "/v1/search", json={"query": query, "organization": org, "limit": 10}
             )
             search_times.append(time.perf_counter() - begun)
+            in_function.append(response.json()["took_ms"] / 1000)
             assert response.status_code == 200 and not response.json()["cached"], (
                 query,
                 org,
@@ -191,6 +195,7 @@ def main() -> None:
                 elapsed = time.perf_counter() - begun
                 if response.json()["cached"]:  # another execution environment has its own
                     hit_times.append(elapsed)
+                    hit_in_function.append(response.json()["took_ms"] / 1000)
                 repeats += 1
 
         ask_times = []
@@ -222,7 +227,9 @@ def main() -> None:
             "ask_found_ratio": round(found / len(asks), 2),
             "floor_p50_ms": percentile_ms(floor_times, 50),
             "ratio": round(percentile_ms(search_times, 50) / percentile_ms(floor_times, 50), 2),
+            "search_in_function_p50_ms": percentile_ms(in_function, 50),
             "cache_hit_p50_ms": percentile_ms(hit_times, 50),
+            "cache_hit_in_function_p50_ms": percentile_ms(hit_in_function, 50),
             "cache_hit_rate_on_repeat": round(len(hit_times) / repeats, 2),
             "search_all_orgs_p50_ms": percentile_ms(all_times, 50),
             "api_cold_import_ms": cold_import_ms(stack.function_environment["ApiFunction"]),
