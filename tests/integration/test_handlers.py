@@ -27,7 +27,7 @@ def test_api_health_reports_every_dependency(moto_stack: dict[str, Any]) -> None
     )
 
 
-def test_email_intake_registers_a_delivered_message_once(moto_stack: dict[str, Any]) -> None:
+def test_email_intake_files_a_delivered_message_once(moto_stack: dict[str, Any]) -> None:
     clients = moto_stack["clients"]
     sample = event("email_intake/s3_put_via_sqs.json")
     s3_event = json.loads(sample["Records"][0]["body"])["Records"][0]["s3"]
@@ -41,8 +41,11 @@ def test_email_intake_registers_a_delivered_message_once(moto_stack: dict[str, A
         first = intake.handler(sample, LambdaContext())
         again = intake.handler(sample, LambdaContext())  # a duplicate delivery
     assert first == {"batchItemFailures": []} and again == {"batchItemFailures": []}
-    items = clients.dynamodb.scan(TableName="gluekb-local-tickets")["Items"]
-    assert [from_item(i)["key"] for i in items] == [s3_event["object"]["key"]]
+    items = [from_item(i) for i in clients.dynamodb.scan(TableName="gluekb-local-tickets")["Items"]]
+    (intake_record,) = [i for i in items if i["pk"].startswith("INTAKE#")]
+    assert intake_record["key"] == s3_event["object"]["key"]
+    assert intake_record["status"] == "ticket_created"
+    assert [i["id"] for i in items if i["sk"] == "META"] == [intake_record["ticket_id"]]
 
 
 def test_email_intake_ignores_s3_test_events(moto_stack: dict[str, Any]) -> None:
