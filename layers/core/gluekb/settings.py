@@ -7,6 +7,7 @@ Secrets are *named* here (a Secrets Manager id) and fetched by an adapter; a sec
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -134,8 +135,23 @@ class WebhooksSettings(
 ):
     """The `webhooks` function."""
 
+    # AWS: the Secrets Manager id of the secret document (template.yaml's WebhookSecret).
     webhook_secrets_secret: str | None = None
-    max_body_bytes: int = 1_048_576
+    # Without Secrets Manager: the master signing secret itself (per-provider secrets derive).
+    webhook_signing_secret: SecretStr | None = None
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    replay_window_s: float = Field(default=300.0, gt=0)
+    delivery_ttl_s: int = Field(default=7 * 24 * 3600, ge=60, description="repeats answered from")
+    # IT Glue sends no delivery id: identical bodies within this window are one delivery.
+    content_dedupe_s: int = Field(default=300, ge=1)
+
+    @model_validator(mode="after")
+    def _has_secrets(self) -> WebhooksSettings:
+        if not self.webhook_secrets_secret and self.webhook_signing_secret is None:
+            raise ValueError(
+                "GLUEKB_WEBHOOK_SECRETS_SECRET (or GLUEKB_WEBHOOK_SIGNING_SECRET) is required"
+            )
+        return self
 
 
 class EmailIntakeSettings(
@@ -179,7 +195,12 @@ class ScheduledSyncSettings(_StateTable, _SyncQueue, _ItGlue):
 
 
 class SyncWorkerSettings(_StateTable, _CatalogTable, _RawBucket, _IndexQueue, _ItGlue):
-    """The `sync_worker` function (one organization per message)."""
+    """The `sync_worker` function (one organization per message, or one docs-repository push)."""
+
+    # Docs repositories: partial clones of remote ones are kept here between pushes.
+    repo_cache_dir: Path = Path(tempfile.gettempdir()) / "gluekb-repos"
+    repo_max_file_bytes: int = Field(default=1_000_000, ge=1024)
+    git_timeout_s: float = Field(default=60.0, gt=0)
 
 
 class WorkerSettings(_StateTable, _IndexQueue, _RawBucket, _Search):

@@ -37,7 +37,7 @@ Urgency = Literal["low", "normal", "high", "critical"]
 URGENCIES: tuple[Urgency, ...] = ("low", "normal", "high", "critical")
 TicketStatus = Literal["open", "pending", "resolved", "closed"]
 Direction = Literal["inbound", "outbound"]
-TicketSource = Literal["email", "api"]
+TicketSource = Literal["email", "api", "psa"]
 
 UNASSIGNED = "unassigned"
 TICKET_ID = re.compile(r"^T-[1-9][0-9]{0,11}$")
