@@ -142,3 +142,21 @@ def test_webhooks_answer_404_for_unknown_providers(moto_stack: dict[str, Any]) -
         webhooks = load_handler("webhooks")
         response = webhooks.handler(request, LambdaContext())
     assert response["statusCode"] == 404
+
+
+def test_sync_worker_resyncs_the_one_record_a_webhook_named(
+    moto_stack: dict[str, Any], itglue: DemoItGlueServer
+) -> None:
+    job = event("sync_worker/sync_job.json")
+    body = json.loads(job["Records"][0]["body"]) | {
+        "reason": "webhook",
+        "resource_type": "documents",
+        "record_id": "900001",
+    }
+    job["Records"][0]["body"] = json.dumps(body)
+    with environment(moto_stack["env"]["sync_worker"]):
+        result = load_handler("sync_worker").handler(job, LambdaContext())
+    assert result == {"batchItemFailures": []}
+    items = moto_stack["clients"].dynamodb.scan(TableName="gluekb-local-catalog")["Items"]
+    records = {from_item(i)["pk"] for i in items if from_item(i)["sk"] == "META"}
+    assert records == {"REC#itglue:documents:900001"}, records
