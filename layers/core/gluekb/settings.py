@@ -7,7 +7,6 @@ Secrets are *named* here (a Secrets Manager id) and fetched by an adapter; a sec
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -197,10 +196,11 @@ class ScheduledSyncSettings(_StateTable, _SyncQueue, _ItGlue):
 class SyncWorkerSettings(_StateTable, _CatalogTable, _RawBucket, _IndexQueue, _ItGlue):
     """The `sync_worker` function (one organization per message, or one docs-repository push)."""
 
-    # Docs repositories: partial clones of remote ones are kept here between pushes.
-    repo_cache_dir: Path = Path(tempfile.gettempdir()) / "gluekb-repos"
+    # Docs repositories: files larger than this are not indexed; tokens read private ones.
     repo_max_file_bytes: int = Field(default=1_000_000, ge=1024)
     git_timeout_s: float = Field(default=60.0, gt=0)
+    github_token: SecretStr | None = None
+    gitlab_token: SecretStr | None = None
 
 
 class WorkerSettings(_StateTable, _IndexQueue, _RawBucket, _Search):

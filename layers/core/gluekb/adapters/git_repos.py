@@ -1,10 +1,6 @@
-"""Reading a docs repository at a commit, through the `git` command line.
-
-- local: a repository on this machine (a bare repository, a path or a file:// URL) is read in
-  place; nothing is copied.
-- remote (GitHub, GitLab, any clone URL): a bare, blob-less partial clone is kept under the
-  cache folder and fetched when a pushed commit is not in it yet; file contents are fetched on
-  demand, so a push reads only the blobs it changed.
+"""Reading a docs repository at a commit: the port, and its `git` command-line implementation
+for repositories on this machine (a bare repository, a path or a file:// URL), read in place.
+GitHub and GitLab repositories are read through their REST APIs (`gluekb.adapters.git_hosts`).
 
 Commits and paths come from webhook payloads: commits must be full hex ids and paths pass
 `valid_repo_path`, and every argument goes to git as a list (never through a shell).
@@ -38,29 +34,21 @@ class GitRepository(Protocol):
 
 @dataclass
 class GitCliRepository:
-    """A repository read with `git`. `git_dir` is the repository itself (local) or the cache
-    clone of `remote_url` (made on first use)."""
+    """A repository on this machine, read with `git`."""
 
     git_dir: Path
-    remote_url: str | None = None
     timeout_s: float = 60.0
     git: str = "git"
 
     @classmethod
     def local(cls, path: str | Path, timeout_s: float = 60.0) -> GitCliRepository:
-        return cls(Path(path), None, timeout_s, _git_binary())
-
-    @classmethod
-    def remote(
-        cls, url: str, cache_dir: Path, name: str, timeout_s: float = 60.0
-    ) -> GitCliRepository:
-        return cls(cache_dir / f"{name}.git", url, timeout_s, _git_binary())
+        return cls(Path(path), timeout_s, _git_binary())
 
     # ------------------------------------------------------------ plumbing
     def _run(
-        self, *args: str, stdin: bytes | None = None, check: bool = True, cwd: bool = True
+        self, *args: str, stdin: bytes | None = None, check: bool = True
     ) -> subprocess.CompletedProcess[bytes]:
-        command = [self.git, *(["-C", str(self.git_dir)] if cwd else []), *args]
+        command = [self.git, "-C", str(self.git_dir), *args]
         env = {
             **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "TMPDIR", "LANG")},
             "GIT_TERMINAL_PROMPT": "0",  # never wait for a password
@@ -83,40 +71,17 @@ class GitCliRepository:
             raise UpstreamError(f"git {args[0]} failed: {reason[0][:300]}")
         return result
 
-    def _ensure_clone(self) -> None:
-        if self.remote_url is None or (self.git_dir / "HEAD").exists():
-            return
-        self.git_dir.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.git_dir.with_name(self.git_dir.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        self._run(
-            "clone", "--bare", "--filter=blob:none", "--quiet", "--", self.remote_url,
-            str(partial), cwd=False,
-        )  # fmt: skip
-        partial.rename(self.git_dir)
-
-    def _fetch(self, branch: str | None) -> None:
-        if self.remote_url is None:
-            return
-        refspec = f"+refs/heads/{branch}:refs/heads/{branch}" if branch else "+HEAD:HEAD"
-        self._run("fetch", "--quiet", "--filter=blob:none", "origin", refspec)
-
     # ------------------------------------------------------------ queries
     def has_commit(self, commit: str) -> bool:
-        self._ensure_clone()
         result = self._run("cat-file", "-e", f"{valid_sha(commit)}^{{commit}}", check=False)
         return result.returncode == 0
 
     def resolve(self, commit: str | None, branch: str | None) -> str:
-        """The full id of `commit` (fetched if missing), or of the branch's head."""
-        self._ensure_clone()
+        """The full id of `commit` (checked to exist), or of the branch's head."""
         if commit is not None:
             if not self.has_commit(commit):
-                self._fetch(branch)
-                if not self.has_commit(commit):
-                    raise UpstreamError(f"commit {commit[:12]} is not in the repository (yet)")
+                raise UpstreamError(f"commit {commit[:12]} is not in the repository (yet)")
             return commit
-        self._fetch(branch)
         if branch is not None and branch.startswith("-"):
             raise InvalidInput(f"not a branch name: {branch!r}")
         ref = f"refs/heads/{branch}" if branch else "HEAD"

@@ -29,14 +29,14 @@ from gluekb.models.webhooks import PushCommit
 _SCP = re.compile(r"^(?:[\w.-]+@)?(?P<host>[\w.-]+):(?P<path>[^/].*)$")  # git@host:owner/repo
 
 
-def repo_key(url: str) -> str:
-    """The normalised identity of a repository URL (lower-case host and path, no `.git`)."""
+def repo_location(url: str) -> tuple[str, str]:
+    """(host, path) of a repository URL as written (`local` and the folder for a local one)."""
     text = url.strip()
     if not text:
         raise InvalidInput("the repository URL is empty")
     if text.startswith("/") or text.startswith("file://"):
         path = urlsplit(text).path if text.startswith("file://") else text
-        return "local" + str(Path(path)).rstrip("/").removesuffix(".git")
+        return "local", str(Path(path)).rstrip("/").removesuffix(".git")
     scp = _SCP.match(text) if "://" not in text else None
     if scp:
         host, path = scp.group("host"), scp.group("path")
@@ -48,7 +48,13 @@ def repo_key(url: str) -> str:
     path = path.strip("/").removesuffix(".git").strip("/")
     if not path:
         raise InvalidInput(f"the repository URL names no repository: {text[:200]!r}")
-    return f"{host.lower()}/{path.lower()}"
+    return host.lower(), path
+
+
+def repo_key(url: str) -> str:
+    """The normalised identity of a repository URL (lower-case host and path, no `.git`)."""
+    host, path = repo_location(url)
+    return f"local{path}" if host == "local" else f"{host}/{path.lower()}"
 
 
 def repo_id_for(key: str) -> str:

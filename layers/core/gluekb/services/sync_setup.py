@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from gluekb.adapters.aws import AwsClients
 from gluekb.adapters.catalog_store import CatalogStore
 from gluekb.adapters.document_store import DocumentStore
+from gluekb.adapters.git_hosts import GitHubRepository, GitLabRepository
 from gluekb.adapters.git_repos import GitCliRepository, GitRepository
 from gluekb.adapters.itglue import ItGlueAuthError, ItGlueClient
 from gluekb.adapters.rate_limit import DynamoDbTokenBucket
@@ -28,7 +29,7 @@ from gluekb.models.repos import RepoIndexJob, RepoRegistration
 from gluekb.models.sync import Reason, ResourceSummary, SyncJob, SyncQueueJob, SyncStatus
 from gluekb.observability import build_logger
 from gluekb.services.repo_indexing import RepoIndexer
-from gluekb.services.repos import local_path
+from gluekb.services.repos import local_path, repo_location
 from gluekb.services.sync import OrganizationSync, SyncOptions, SyncStores, discover_organizations
 from gluekb.settings import SyncWorkerSettings, _ItGlue
 
@@ -143,12 +144,17 @@ async def run_record_job(
 
 
 def repository_opener(settings: SyncWorkerSettings) -> Callable[[RepoRegistration], GitRepository]:
+    """Local repositories through git; GitHub and GitLab through their REST APIs."""
+
     def open_repository(registration: RepoRegistration) -> GitRepository:
         if registration.provider == "local":
             return GitCliRepository.local(local_path(registration), settings.git_timeout_s)
-        return GitCliRepository.remote(
-            registration.url, settings.repo_cache_dir, registration.repo_id, settings.git_timeout_s
-        )
+        host, path = repo_location(registration.url)
+        if registration.provider == "github":
+            return GitHubRepository(
+                host, path, settings.github_token, timeout_s=settings.git_timeout_s
+            )
+        return GitLabRepository(host, path, settings.gitlab_token, timeout_s=settings.git_timeout_s)
 
     return open_repository
 
