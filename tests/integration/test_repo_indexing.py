@@ -233,3 +233,17 @@ def test_sync_jobs_still_parse_as_before(worker: ModuleType) -> None:
         }
     )
     assert type(record.body).__name__ == "SyncJob"
+
+
+def test_forgetting_a_repository_takes_its_files_out_of_the_index(
+    moto_stack: dict[str, Any], worker: ModuleType, repo: LocalRepo
+) -> None:
+    registration = registered(moto_stack, repo)
+    run(worker, RepoIndexJob(repo_id=registration.repo_id, organization_id="1001", received_at=NOW))
+    index_jobs(moto_stack)
+    stored = worker.repos.registry.get(registration.repo_id)
+    assert worker.repos.forget(stored) == 3
+    jobs = index_jobs(moto_stack)
+    assert sorted(jobs) == ["README.md", "backup/restore.md", "vpn/legacy.rst"]
+    assert {j.op for j in jobs.values()} == {"delete"}
+    assert worker.repos.registry.get(registration.repo_id) is None

@@ -33,9 +33,12 @@ def secret(name: str) -> SecretStr:
     return SecretStr(derive_secret(MASTER, name))
 
 
+WINDOW_S = 1  # IT Glue's dedupe window, short for the tests (10 s by default)
+
+
 @pytest.fixture
 def hooks(moto_stack: dict[str, Any]) -> Iterator[ModuleType]:
-    with environment(moto_stack["env"]["webhooks"]):
+    with environment(moto_stack["env"]["webhooks"] | {"GLUEKB_CONTENT_DEDUPE_S": str(WINDOW_S)}):
         yield load_handler("webhooks")
 
 
@@ -237,6 +240,9 @@ def test_an_itglue_workflow_queues_one_targeted_resync(
     answers = [deliver(hooks, path, headers, body) for _ in range(3)]
     assert [a[0] for a in answers] == [202, 202, 202]
     assert answers[0][1]["status"] == "queued" and answers[2][1]["duplicate"] is True
+    # The re-sync waits out the window (an edit whose delivery was folded in is still read)
+    assert drain(moto_stack, "sync") == []
+    time.sleep(WINDOW_S + 0.2)
     (queued,) = drain(moto_stack, "sync")
     job = SyncJob.model_validate(queued)
     assert (job.organization_id, job.resource_type, job.record_id, job.reason) == (
@@ -245,6 +251,12 @@ def test_an_itglue_workflow_queues_one_targeted_resync(
         "900001",
         "webhook",
     )
+    # A later change of the same record (the same body, after the window) re-syncs again
+    time.sleep(1)  # the idempotency record's expiry has whole-second resolution
+    status, answer = deliver(hooks, path, headers, body)
+    assert status == 202 and answer["duplicate"] is False
+    time.sleep(WINDOW_S + 0.2)
+    assert len(drain(moto_stack, "sync")) == 1
 
 
 def test_an_itglue_workflow_with_a_wrong_url_secret_is_refused(

@@ -141,8 +141,9 @@ class WebhooksSettings(
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     replay_window_s: float = Field(default=300.0, gt=0)
     delivery_ttl_s: int = Field(default=7 * 24 * 3600, ge=60, description="repeats answered from")
-    # IT Glue sends no delivery id: identical bodies within this window are one delivery.
-    content_dedupe_s: int = Field(default=300, ge=1)
+    # IT Glue sends no delivery id: identical bodies within this window are one delivery, and
+    # its re-sync runs when the window closes (so no edit inside the window is missed).
+    content_dedupe_s: int = Field(default=10, ge=1, le=900)
 
     @model_validator(mode="after")
     def _has_secrets(self) -> WebhooksSettings:

@@ -117,16 +117,23 @@ def list_repos(as_json: bool, project: Path | None) -> None:
 @click.argument("repo")
 @click.option("--project", type=click.Path(path_type=Path, file_okay=False), hidden=True)
 def remove(repo: str, project: Path | None) -> None:
-    """Stop indexing a repository (by id or URL). Its indexed files stay until re-synced."""
+    """Stop indexing a repository (by id or URL) and take its files out of the index."""
+    from gluekb.adapters.aws import AwsClients
     from gluekb.services.repos import repo_key
+    from gluekb.services.sync_setup import repo_indexer, sync_stores
+    from gluekb.settings import SyncWorkerSettings, get_settings
 
     use_stack(project)
     registry, _, _ = _services()
+    settings = get_settings(SyncWorkerSettings)
+    clients = AwsClients.from_settings(settings)
     try:
         registration = registry.get(repo) or registry.find([repo_key(repo)])
+        if registration is None:
+            fail(f"no repository {repo!r} is registered")
+        removed = repo_indexer(settings, clients, sync_stores(settings, clients)).forget(
+            registration
+        )
     except GluekbError as exc:
         fail(exc.message)
-    if registration is None:
-        fail(f"no repository {repo!r} is registered")
-    registry.remove(registration)
-    click.echo(f"removed {registration.key}")
+    click.echo(f"removed {registration.key}; {removed} file(s) leave the index")

@@ -104,6 +104,24 @@ class RepoIndexer:
             registration = self.registry.get(job.repo_id) or registration
             return self._index(job, registration)
 
+    def forget(self, registration: RepoRegistration) -> int:
+        """Unregister a repository and take its files out of the index; returns how many."""
+        with self._lease(registration.repo_id):
+            jobs: list[IndexJob] = []
+            if registration.indexed_commit is not None:
+                repo = self.open_repository(registration)
+                now = self.clock()
+                jobs = [
+                    delete_job(
+                        source_id(registration.repo_id, p), registration.organization_id, now
+                    )
+                    for p in repo.all_paths(registration.indexed_commit)
+                    if language_for(p) is not None
+                ]
+                self.index_queue.send_all(jobs)
+            self.registry.remove(registration)
+        return len(jobs)
+
     def _index(self, job: RepoIndexJob, registration: RepoRegistration) -> RepoIndexReport:
         repo = self.open_repository(registration)
         target = repo.resolve(job.after, job.branch or registration.branch)

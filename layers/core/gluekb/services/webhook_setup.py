@@ -67,4 +67,5 @@ def webhook_service(settings: WebhooksSettings, clients: AwsClients) -> WebhookS
         ),
         max_body_bytes=settings.max_body_bytes,
         replay_window_s=settings.replay_window_s,
+        content_window_s=settings.content_dedupe_s,
     )

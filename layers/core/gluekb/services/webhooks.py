@@ -100,6 +100,7 @@ class WebhookService:
     content_ledger: DeliveryLedger  # IT Glue sends no id: identical bodies, kept minutes
     max_body_bytes: int = 1_048_576
     replay_window_s: float = 300.0
+    content_window_s: int = 10  # the content ledger's expiry: IT Glue's repeats fold into one
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     # ------------------------------------------------------------ routes
@@ -129,6 +130,8 @@ class WebhookService:
             fingerprint = hashlib.sha256(delivery.body).hexdigest()
 
             def work() -> dict[str, Any]:
+                # Identical deliveries within the window are one; the job waits out the window,
+                # so an edit whose delivery was folded into this one is still read by it.
                 self.sync_queue.send(
                     SyncJob(
                         organization_id=link.organization_id,
@@ -136,7 +139,8 @@ class WebhookService:
                         requested_at=self.clock(),
                         resource_type=link.resource_type,
                         record_id=link.record_id,
-                    )
+                    ),
+                    delay_s=self.content_window_s,
                 )
                 return self._receipt(
                     delivery,
