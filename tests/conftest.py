@@ -35,8 +35,12 @@ def project_root() -> Path:
 
 
 @pytest.fixture
-def moto_stack() -> Iterator[dict[str, Any]]:
-    """template.yaml provisioned on in-process moto; yields clients and each function's env."""
+def moto_stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """template.yaml provisioned on in-process moto; yields clients and each function's env.
+
+    What the template takes from resources moto cannot emulate gets its local equivalent, as
+    `gluekb up` does: the embedded index in a temporary folder, and an embedder URL where
+    nothing listens (the embedder is down unless a test serves one: intake then degrades)."""
     from moto import mock_aws
 
     from gluekb.adapters.aws import AwsClients
@@ -54,6 +58,12 @@ def moto_stack() -> Iterator[dict[str, Any]]:
         for spec in template.functions():
             resolved = template.resolve(spec.environment)
             env[spec.name] = {k: str(v) for k, v in resolved.items() if v is not None}
+            if "GLUEKB_SEARCH_BACKEND" in env[spec.name]:
+                env[spec.name].update(
+                    GLUEKB_SEARCH_BACKEND="embedded",
+                    GLUEKB_INDEX_PATH=str(tmp_path / "index"),
+                    GLUEKB_EMBEDDER_URL="http://127.0.0.1:9",
+                )
         yield {"clients": clients, "template": template, "env": env}
 
 

@@ -9,29 +9,27 @@ from gluekb.adapters.aws import AwsClients
 from gluekb.batch import LoggingBatchProcessor
 from gluekb.models.events import MailNotificationRecord, S3TestEvent
 from gluekb.observability import MetricUnit, logger, metrics, tracer
-from gluekb.services.mail_intake import record_inbound_mail
+from gluekb.services.ticket_setup import mail_intake
 from gluekb.settings import EmailIntakeSettings, get_settings
 
 settings = get_settings(EmailIntakeSettings)
-clients = AwsClients.from_settings(settings)
+intake = mail_intake(settings, AwsClients.from_settings(settings))
 processor = LoggingBatchProcessor(MailNotificationRecord)
 
 
 @tracer.capture_method
 def intake_record(record: MailNotificationRecord) -> None:
+    """Typed errors (a store or queue unavailable) fail the record: SQS retries it, then DLQ."""
     if isinstance(record.body, S3TestEvent):
         return
     for s3_record in record.body.Records:
-        registered = record_inbound_mail(
-            clients.dynamodb,
-            settings.tickets_table,
-            s3_record.s3.bucket.name,
-            s3_record.s3.object.key,
-            s3_record.s3.object.size or 0,
-            s3_record.s3.object.eTag,
+        mail = s3_record.s3
+        if not mail.object.key.startswith(settings.mail_prefix):
+            continue
+        outcome = intake.process(
+            mail.bucket.name, mail.object.key, mail.object.size, mail.object.eTag
         )
-        logger.info("inbound mail", extra={"key": s3_record.s3.object.key, "new": registered})
-        metrics.add_metric(name="MailReceived", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=f"Mail_{outcome.status}", unit=MetricUnit.Count, value=1)
 
 
 @logger.inject_lambda_context

@@ -1,4 +1,5 @@
-"""sync_worker: one organization per SQS record; transient failures retry, poison: the DLQ."""
+"""sync_worker: one sync-queue job per SQS record (an organization, one of its records, or a
+docs-repository push); transient failures retry, poison messages go to the DLQ."""
 
 import asyncio
 from typing import Any
@@ -10,19 +11,20 @@ from pydantic import Json
 
 from gluekb.adapters.aws import AwsClients
 from gluekb.batch import LoggingBatchProcessor
-from gluekb.models.sync import SyncJob
+from gluekb.models.sync import SyncQueueJob
 from gluekb.observability import MetricUnit, logger, metrics, tracer
 from gluekb.services.sync import SyncIncomplete
-from gluekb.services.sync_setup import run_sync_job, sync_stores
+from gluekb.services.sync_setup import repo_indexer, run_queue_job, sync_stores
 from gluekb.settings import SyncWorkerSettings, get_settings
 
 settings = get_settings(SyncWorkerSettings)
 clients = AwsClients.from_settings(settings)
 stores = sync_stores(settings, clients)
+repos = repo_indexer(settings, clients, stores)
 
 
 class SyncJobRecord(SqsRecordModel):
-    body: Json[SyncJob]
+    body: Json[SyncQueueJob]
 
 
 processor = LoggingBatchProcessor(SyncJobRecord)
@@ -30,19 +32,12 @@ processor = LoggingBatchProcessor(SyncJobRecord)
 
 @tracer.capture_method
 def sync_record(record: SyncJobRecord) -> None:
-    status = asyncio.run(run_sync_job(record.body, settings, clients, stores))
-    for resource, summary in status.resources.items():
-        metrics.add_metric(name=f"Synced_{resource}", unit=MetricUnit.Count, value=summary.fetched)
-    logger.info(
-        "sync finished",
-        extra={
-            "organization_id": status.organization_id,
-            "state": status.state,
-            "errors": status.errors[:5],
-        },
-    )
-    if status.retry:  # the checkpoint keeps the progress: the retry resumes
-        raise SyncIncomplete(f"sync of {status.organization_id} incomplete: {status.errors[:3]}")
+    report = asyncio.run(run_queue_job(record.body, settings, clients, stores, repos))
+    for name, value in report.counts.items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    logger.info(report.summary, extra=report.details)
+    if report.retry:  # the checkpoint keeps the progress: the retry resumes
+        raise SyncIncomplete(report.retry)
 
 
 @logger.inject_lambda_context

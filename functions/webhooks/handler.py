@@ -1,29 +1,44 @@
 """webhooks: provider deliveries -> verified -> queued, answered 202 within milliseconds."""
 
+import json
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from gluekb.observability import logger, metrics, tracer
+from gluekb.adapters.aws import AwsClients
+from gluekb.observability import MetricUnit, logger, metrics, tracer
+from gluekb.services.webhook_setup import webhook_service
+from gluekb.services.webhooks import WebhookRequest
 from gluekb.settings import WebhooksSettings, get_settings
 
 settings = get_settings(WebhooksSettings)
-app = APIGatewayHttpResolver()
+webhooks = webhook_service(settings, AwsClients.from_settings(settings))
 
 
-@app.not_found
-def unknown_provider(exc: Exception) -> Response[dict[str, Any]]:
-    return Response(
-        status_code=404,
-        content_type=content_types.APPLICATION_JSON,
-        body={"error": {"code": "not_found", "message": "unknown webhook provider"}},
-    )
-
-
+# The IT Glue secret is part of the path: the path is never logged (POWERTOOLS_LOGGER_LOG_EVENT
+# is false and the access log records the route key, not the path).
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 @tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+@event_source(data_class=APIGatewayProxyEventV2)
+def handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dict[str, Any]:
+    webhooks.register_lambda_context(context)
+    request = WebhookRequest(
+        headers=event.headers,
+        body=event.body or "",
+        is_base64=bool(event.is_base64_encoded),
+        request_id=event.request_context.request_id,
+    )
+    result = webhooks.receive(event.raw_path, request)
+    metrics.add_metric(
+        name=f"Webhook_{result.provider}_{result.outcome}", unit=MetricUnit.Count, value=1
+    )
+    if result.outcome.startswith("rejected_"):
+        metrics.add_metric(name="WebhookRejected", unit=MetricUnit.Count, value=1)
+    return {
+        "statusCode": result.status_code,
+        "headers": {"content-type": "application/json"},
+        "body": json.dumps(result.body),
+    }

@@ -38,7 +38,7 @@ def test_api_health_reports_every_dependency_and_a_missing_embedder(
     assert body["status"] == "degraded" and response["statusCode"] == 503
 
 
-def test_email_intake_registers_a_delivered_message_once(moto_stack: dict[str, Any]) -> None:
+def test_email_intake_files_a_delivered_message_once(moto_stack: dict[str, Any]) -> None:
     clients = moto_stack["clients"]
     sample = event("email_intake/s3_put_via_sqs.json")
     s3_event = json.loads(sample["Records"][0]["body"])["Records"][0]["s3"]
@@ -52,8 +52,11 @@ def test_email_intake_registers_a_delivered_message_once(moto_stack: dict[str, A
         first = intake.handler(sample, LambdaContext())
         again = intake.handler(sample, LambdaContext())  # a duplicate delivery
     assert first == {"batchItemFailures": []} and again == {"batchItemFailures": []}
-    items = clients.dynamodb.scan(TableName="gluekb-local-tickets")["Items"]
-    assert [from_item(i)["key"] for i in items] == [s3_event["object"]["key"]]
+    items = [from_item(i) for i in clients.dynamodb.scan(TableName="gluekb-local-tickets")["Items"]]
+    (intake_record,) = [i for i in items if i["pk"].startswith("INTAKE#")]
+    assert intake_record["key"] == s3_event["object"]["key"]
+    assert intake_record["status"] == "ticket_created"
+    assert [i["id"] for i in items if i["sk"] == "META"] == [intake_record["ticket_id"]]
 
 
 def test_email_intake_ignores_s3_test_events(moto_stack: dict[str, Any]) -> None:
@@ -139,3 +142,21 @@ def test_webhooks_answer_404_for_unknown_providers(moto_stack: dict[str, Any]) -
         webhooks = load_handler("webhooks")
         response = webhooks.handler(request, LambdaContext())
     assert response["statusCode"] == 404
+
+
+def test_sync_worker_resyncs_the_one_record_a_webhook_named(
+    moto_stack: dict[str, Any], itglue: DemoItGlueServer
+) -> None:
+    job = event("sync_worker/sync_job.json")
+    body = json.loads(job["Records"][0]["body"]) | {
+        "reason": "webhook",
+        "resource_type": "documents",
+        "record_id": "900001",
+    }
+    job["Records"][0]["body"] = json.dumps(body)
+    with environment(moto_stack["env"]["sync_worker"]):
+        result = load_handler("sync_worker").handler(job, LambdaContext())
+    assert result == {"batchItemFailures": []}
+    items = moto_stack["clients"].dynamodb.scan(TableName="gluekb-local-catalog")["Items"]
+    records = {from_item(i)["pk"] for i in items if from_item(i)["sk"] == "META"}
+    assert records == {"REC#itglue:documents:900001"}, records

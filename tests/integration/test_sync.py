@@ -26,7 +26,7 @@ from gluekb.adapters.sync_runs import SyncRunStore
 from gluekb.demo.server import DemoItGlueServer, DemoServerConfig, Faults
 from gluekb.demo.tenant import TenantStore
 from gluekb.models.documents import IndexJob
-from gluekb.models.sync import SyncJob, SyncStatus
+from gluekb.models.sync import ResourceSummary, SyncJob, SyncStatus
 from gluekb.services.sync import (
     OrganizationSync,
     SyncCrashed,
@@ -85,6 +85,21 @@ class Rig:
         async with self.client() as c:
             orgs = await discover_organizations(c, self.stores.state, datetime.now(UTC))
         return {org: await self.sync(org, mode) for org in orgs}
+
+    async def sync_record(self, org: str, kind: str, record_id: str) -> ResourceSummary:
+        async with self.client() as c:
+            job = SyncJob.model_validate(
+                {
+                    "organization_id": org,
+                    "reason": "webhook",
+                    "requested_at": datetime.now(UTC),
+                    "resource_type": kind,
+                    "record_id": record_id,
+                }
+            )
+            summary = await OrganizationSync(c, self.stores).sync_record(job)
+            summary.requests = c.stats.requests
+            return summary
 
     def index_jobs(self) -> list[IndexJob]:
         """Everything on the index queue (drained)."""
@@ -328,3 +343,58 @@ def test_a_malformed_page_is_logged_and_the_sync_continues(rig: Rig) -> None:
     # Every page but the broken one (100 records) was stored, and nothing was swept
     assert len(expected) - 100 <= len(synced) < len(expected)
     assert synced <= expected
+
+
+# ---------------------------------------------------------------------------- one record (webhooks)
+def test_resyncing_each_changed_record_alone_leaves_what_a_full_sync_would(rig: Rig) -> None:
+    asyncio.run(rig.sync_all())
+    rig.index_jobs()
+    # Given IT Glue changed records of every type (created, updated, deleted)
+    report = rig.tenant.mutate()
+    tenant = rig.tenant.load()
+    changed: list[tuple[str, str, str, str]] = []
+    for kind in TYPES:
+        for record_id in report.ids("created", kind) + report.ids("updated", kind):
+            record = tenant.get(kind, record_id)
+            assert record is not None
+            org = str(record["attributes"]["organization-id"])
+            changed.append((kind, record_id, org, "upsert"))
+        for record_id in report.ids("deleted", kind):
+            stored = rig.stores.catalog.get(f"itglue:{kind}:{record_id}")
+            assert stored is not None
+            changed.append((kind, record_id, stored.organization_id, "delete"))
+    assert {op for *_, op in changed} == {"upsert", "delete"}
+    # When a workflow webhook re-syncs each of them, one at a time
+    for kind, record_id, org, op in changed:
+        asyncio.run(rig.sync_record(org, kind, record_id))
+        # Then each queues exactly its own index job
+        jobs = rig.index_jobs()
+        assert [(j.op, j.source_id) for j in jobs] == [(op, f"itglue:{kind}:{record_id}")]
+    # And the catalog holds exactly IT Glue's records, as after a sync of everything
+    for org in {o["id"] for o in rig.stores.state.organizations()}:
+        by_kind = rig.catalog_ids(org)
+        for kind in TYPES:
+            expected = {f"itglue:{kind}:{r['id']}" for r in tenant.of_organization(kind, org)}
+            assert by_kind.get(kind, set()) == expected, (org, kind)
+    # And the next scheduled sync finds nothing left to index
+    asyncio.run(rig.sync_all())
+    assert rig.index_jobs() == []
+
+
+def test_resyncing_an_unchanged_record_is_one_request_and_queues_nothing(rig: Rig) -> None:
+    asyncio.run(rig.sync("1001"))
+    rig.index_jobs()
+    summary = asyncio.run(rig.sync_record("1001", "configurations", "200001"))
+    assert (summary.fetched, summary.unchanged, summary.requests) == (1, 1, 1)
+    assert rig.index_jobs() == []
+
+
+def test_a_record_named_under_another_organization_is_not_stored_there(rig: Rig) -> None:
+    asyncio.run(rig.sync("1001"))
+    rig.index_jobs()
+    # 200001 belongs to 1001: a webhook claiming it for 1002 must not file it under 1002
+    summary = asyncio.run(rig.sync_record("1002", "configurations", "200001"))
+    assert summary.fetched == 0
+    assert "itglue:configurations:200001" not in rig.catalog("1002")
+    assert rig.stores.catalog.get("itglue:configurations:200001") is not None
+    assert rig.index_jobs() == []

@@ -124,6 +124,9 @@ class ApiSettings(
     cache_ttl_s: float = 300.0
     # Local stack only: the emulator's own component health, merged into GET /health.
     stack_health_url: str | None = None
+    # Tickets: replies are sent from this address (a verified SES identity).
+    support_address: str = "support@example.com"
+    support_name: str = "Service desk"
 
 
 class WebhooksSettings(
@@ -131,16 +134,60 @@ class WebhooksSettings(
 ):
     """The `webhooks` function."""
 
+    # AWS: the Secrets Manager id of the secret document (template.yaml's WebhookSecret).
     webhook_secrets_secret: str | None = None
-    max_body_bytes: int = 1_048_576
+    # Without Secrets Manager: the master signing secret itself (per-provider secrets derive).
+    webhook_signing_secret: SecretStr | None = None
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    replay_window_s: float = Field(default=300.0, gt=0)
+    delivery_ttl_s: int = Field(default=7 * 24 * 3600, ge=60, description="repeats answered from")
+    # IT Glue sends no delivery id: identical bodies within this window are one delivery, and
+    # its re-sync runs when the window closes (so no edit inside the window is missed).
+    content_dedupe_s: int = Field(default=10, ge=1, le=900)
+
+    @model_validator(mode="after")
+    def _has_secrets(self) -> WebhooksSettings:
+        if not self.webhook_secrets_secret and self.webhook_signing_secret is None:
+            raise ValueError(
+                "GLUEKB_WEBHOOK_SECRETS_SECRET (or GLUEKB_WEBHOOK_SIGNING_SECRET) is required"
+            )
+        return self
 
 
-class EmailIntakeSettings(_StateTable, _CatalogTable, _TicketsTable, _MailBucket, _IndexQueue):
+class EmailIntakeSettings(
+    _StateTable,
+    _CatalogTable,
+    _TicketsTable,
+    _MailBucket,
+    _IndexQueue,
+    _RawBucket,
+    _Embedder,
+    _Search,
+):
     """The `email_intake` function."""
 
     mail_prefix: str = "inbound/"
     support_address: str = "support@example.com"
     ack_max_per_sender_per_hour: int = 5
+    # Email intake: tickets from inbound mail (see gluekb.services.mail_intake).
+    support_name: str = "Service desk"
+    own_addresses: list[str] = Field(default_factory=list, description="never acknowledged")
+    ack_enabled: bool = True
+    ack_article_types: list[str] = Field(default_factory=lambda: ["document"])
+    ack_article_min_similarity: float = Field(default=0.5, ge=0, le=1)
+    max_message_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)  # SES receives <= 40 MB
+    attachment_prefix: str = "tickets/attachments/"
+    quarantine_prefix: str = "quarantine/"
+    trusted_authserv_id: str = "amazonses.com"  # whose Authentication-Results count
+    organization_cache_ttl_s: float = 300.0
+    embedder_timeout_s: float = 10.0  # mail is not interactive: wait for a busy worker
+
+    @model_validator(mode="after")
+    def _support_address_is_an_address(self) -> EmailIntakeSettings:
+        # The receipt rule's recipient may be a whole domain; acknowledgements need an address.
+        if "@" not in self.support_address:
+            object.__setattr__(self, "support_address", f"support@{self.support_address}")
+        return self
 
 
 class ScheduledSyncSettings(_StateTable, _SyncQueue, _ItGlue):
@@ -148,7 +195,13 @@ class ScheduledSyncSettings(_StateTable, _SyncQueue, _ItGlue):
 
 
 class SyncWorkerSettings(_StateTable, _CatalogTable, _RawBucket, _IndexQueue, _ItGlue):
-    """The `sync_worker` function (one organization per message)."""
+    """The `sync_worker` function (one organization per message, or one docs-repository push)."""
+
+    # Docs repositories: files larger than this are not indexed; tokens read private ones.
+    repo_max_file_bytes: int = Field(default=1_000_000, ge=1024)
+    git_timeout_s: float = Field(default=60.0, gt=0)
+    github_token: SecretStr | None = None
+    gitlab_token: SecretStr | None = None
 
 
 class WorkerSettings(_StateTable, _IndexQueue, _RawBucket, _Search):

@@ -23,18 +23,25 @@ class JobQueue:
         self.client = client
         self.url = url
 
-    def send(self, job: BaseModel) -> None:
-        self.send_all([job])
+    def send(self, job: BaseModel, delay_s: int = 0) -> None:
+        self.send_all([job], delay_s=delay_s)
 
-    def send_all(self, jobs: Sequence[BaseModel], attempts: int = 4) -> None:
-        """Send every job or raise; entries SQS rejects transiently are retried with backoff."""
+    def send_all(self, jobs: Sequence[BaseModel], attempts: int = 4, delay_s: int = 0) -> None:
+        """Send every job or raise; entries SQS rejects transiently are retried with backoff.
+        `delay_s` (at most 900) keeps the jobs invisible for that long after sending."""
         for start in range(0, len(jobs), 10):
             pending: list[SendMessageBatchRequestEntryTypeDef] = []
             for offset, job in enumerate(jobs[start : start + 10]):
                 body = job.model_dump_json(exclude_none=True)
                 if len(body.encode()) > MAX_BODY_BYTES:
                     raise ValueError(f"job body is {len(body)} bytes; SQS takes at most 256 KiB")
-                pending.append({"Id": str(offset), "MessageBody": body})
+                entry: SendMessageBatchRequestEntryTypeDef = {
+                    "Id": str(offset),
+                    "MessageBody": body,
+                }
+                if delay_s:
+                    entry["DelaySeconds"] = min(900, delay_s)
+                pending.append(entry)
             for attempt in range(attempts):
                 try:
                     response = self.client.send_message_batch(QueueUrl=self.url, Entries=pending)

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Discriminator, Field, Tag, model_validator
+
+from gluekb.models.repos import RepoIndexJob
 
 Mode = Literal["incremental", "full"]
+# IT Glue resource types one record of which can be re-synced on its own.
+RecordType = Literal[
+    "configurations",
+    "flexible_assets",
+    "passwords",
+    "documents",
+    "contacts",
+    "locations",
+    "domains",
+]
 Reason = Literal["schedule", "api", "cli", "webhook", "resume"]
 
 
@@ -19,8 +31,29 @@ class SyncJob(BaseModel):
     mode: Literal["incremental", "full"] = "incremental"
     reason: Reason = "schedule"
     requested_at: datetime
-    resource_type: str | None = None
-    record_id: str | None = None
+    # A targeted re-sync (an IT Glue workflow webhook): this one record, nothing else.
+    resource_type: RecordType | None = None
+    record_id: str | None = Field(default=None, pattern=r"^[0-9]{1,20}$")
+
+    @model_validator(mode="after")
+    def _record_needs_its_type(self) -> SyncJob:
+        if (self.resource_type is None) != (self.record_id is None):
+            raise ValueError("resource_type and record_id go together")
+        return self
+
+
+def _job_kind(value: Any) -> str:
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return "repo" if kind == "repo_index" else "sync"
+
+
+# What travels on the sync queue: an organization (or one record of it) to sync from IT Glue,
+# or the changed files of a docs repository to index. Sync jobs carry no `kind` (older messages
+# and scheduled_sync's stay valid).
+SyncQueueJob = Annotated[
+    Annotated[SyncJob, Tag("sync")] | Annotated[RepoIndexJob, Tag("repo")],
+    Discriminator(_job_kind),
+]
 
 
 class PageProgress(BaseModel):

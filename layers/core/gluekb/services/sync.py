@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gluekb.adapters.catalog_store import CatalogStore
-from gluekb.adapters.document_store import INLINE_LIMIT_BYTES, DocumentStore
+from gluekb.adapters.document_store import DocumentStore
 from gluekb.adapters.itglue import (
     CONFIGURATIONS,
     CONTACTS,
@@ -43,7 +43,13 @@ from gluekb.adapters.raw_store import RawRecordStore, content_hash
 from gluekb.adapters.sqs import JobQueue
 from gluekb.adapters.state_store import StateStore
 from gluekb.adapters.sync_runs import SyncRunStore
-from gluekb.errors import DependencyUnavailable, GluekbError, InvalidInput, UpstreamError
+from gluekb.errors import (
+    DependencyUnavailable,
+    GluekbError,
+    InvalidInput,
+    NotFound,
+    UpstreamError,
+)
 from gluekb.models.catalog import CatalogRecord
 from gluekb.models.documents import IndexJob
 from gluekb.models.itglue import (
@@ -63,6 +69,7 @@ from gluekb.models.sync import (
     SyncStatus,
 )
 from gluekb.observability import build_logger
+from gluekb.services.index_jobs import delete_job, upsert_job
 from gluekb.services.itglue_documents import (
     RenderedRecord,
     render,
@@ -70,6 +77,7 @@ from gluekb.services.itglue_documents import (
     render_document,
     render_organization,
 )
+from gluekb.services.itglue_documents import source_id as record_source_id
 
 logger = build_logger(child=True)
 
@@ -215,6 +223,64 @@ class OrganizationSync:
             status.last_success_at = status.finished_at
         state.save_sync_status(status)
         return status
+
+    # ------------------------------------------------------------ one record (a webhook)
+    async def sync_record(self, job: SyncJob) -> ResourceSummary:
+        """Re-sync the one record a job names, through the listing's own fetch, store and index
+        path (an unchanged record costs one request and queues nothing). A record IT Glue no
+        longer has, or that now belongs to another organization, leaves the catalog and the
+        index as a sweep would remove it. Checkpoints are not touched."""
+        if job.resource_type is None or job.record_id is None:
+            raise InvalidInput("a record sync job names resource_type and record_id")
+        org, resource = job.organization_id, job.resource_type
+        summary = ResourceSummary()
+        source = record_source_id(resource, job.record_id)
+        stored = await asyncio.to_thread(self.stores.catalog.get, source)
+        if stored is not None and stored.organization_id != org:
+            stored = None  # another organization's record: never touched from here
+        known = {source: stored.content_hash} if stored is not None else {}
+        page = await self._record_page(org, resource, job.record_id)
+        records = [r for r in page.records if str(r.organization_id) == org] if page else []
+        if page is None or not records:
+            await asyncio.to_thread(self._sweep, org, resource, set(), known, summary)
+            return summary
+        summary.fetched = len(records)
+        shown = Page(
+            resource_type=page.resource_type,
+            number=1,
+            total_pages=1,
+            total_count=len(records),
+            next_page=None,
+            records=records,
+            included=page.included,
+        )
+        items = await self._items(resource, shown)
+        group = stored.group if stored is not None and stored.group else resource
+        if resource == "flexible_assets" and (stored is None or not stored.group):
+            group = f"flexible_assets:{records[0].flexible_asset_type_id}"
+        await asyncio.to_thread(self._apply, org, resource, group, items, known, summary)
+        return summary
+
+    async def _record_page(self, org: str, resource: str, record_id: str) -> Page[Any] | None:
+        if resource == "flexible_assets":  # listing them needs their type: show the record
+            try:
+                found = await self.client.record(FLEXIBLE_ASSETS, record_id, include_related=False)
+            except NotFound:
+                return None
+            return Page(
+                resource_type=resource,
+                number=1,
+                total_pages=1,
+                total_count=1,
+                next_page=None,
+                records=[found.record],
+            )
+        spec = _SPECS[resource]
+        async for page in self.client.pages(
+            spec, organization_id=org, id=record_id, **self._include(spec)
+        ):
+            return page
+        return None
 
     def _org_name(self, organization_id: str) -> str | None:
         return self._org_name_cached(organization_id)
@@ -551,27 +617,7 @@ class OrganizationSync:
         self.stores.index_queue.send_all(jobs)
 
     def _index_job(self, rendered: RenderedRecord, org_name: str | None) -> IndexJob:
-        document = rendered.document(org_name)
-        body = document.model_dump_json()
-        now = self.options.clock()
-        if len(body.encode()) <= INLINE_LIMIT_BYTES:
-            return IndexJob(
-                op="upsert",
-                source_id=document.source_id,
-                organization_id=document.organization_id,
-                document=document,
-                content_hash=document.content_hash(),
-                enqueued_at=now,
-            )
-        key = self.stores.documents.put(document)
-        return IndexJob(
-            op="upsert",
-            source_id=document.source_id,
-            organization_id=document.organization_id,
-            document_key=key,
-            content_hash=document.content_hash(),
-            enqueued_at=now,
-        )
+        return upsert_job(rendered.document(org_name), self.stores.documents, self.options.clock())
 
     def _sweep(
         self,
@@ -591,14 +637,7 @@ class OrganizationSync:
                 self.stores.raw.delete(record.raw_key)  # deleting a missing object is a no-op
             self.stores.catalog.delete(source)
             known.pop(source, None)
-            jobs.append(
-                IndexJob(
-                    op="delete",
-                    source_id=source,
-                    organization_id=org,
-                    enqueued_at=self.options.clock(),
-                )
-            )
+            jobs.append(delete_job(source, org, self.options.clock()))
         self.stores.index_queue.send_all(jobs)
         summary.deleted += len(gone)
         logger.info(

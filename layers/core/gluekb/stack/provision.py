@@ -255,6 +255,14 @@ class Provisioner:
             if exc.response["Error"]["Code"] != "AlreadyExists":
                 raise
             self.clients.ses.update_receipt_rule(RuleSetName=props["RuleSetName"], Rule=rule)
+        # Acknowledgements and ticket replies are sent from the address mail arrives at, and
+        # SES (moto too) sends only from verified identities. In AWS verifying it is a deploy
+        # step (infra/deploy.sh); on an emulator it is done here, for each rule recipient.
+        for recipient in rule.get("Recipients", []):
+            if "@" in recipient:
+                self.clients.ses.verify_email_identity(EmailAddress=recipient)
+            else:
+                self.clients.ses.verify_domain_identity(Domain=recipient)
         return PhysicalResource(rule["Name"])
 
     # ------------------------------------------------------------ Secrets Manager
