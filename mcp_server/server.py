@@ -203,6 +203,8 @@ def logs_to_stderr() -> None:
     handler = root_logger.registered_handler
     if isinstance(handler, logging.StreamHandler):
         handler.setStream(sys.stderr)
+    logging.getLogger(root_logger.name).propagate = False  # once, as JSON: not again via root
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per IT Glue request is noise
     for other in logging.getLogger().handlers:
         other.addFilter(RedactingFilter())
 

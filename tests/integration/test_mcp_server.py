@@ -31,7 +31,7 @@ from gluekb.models.sync import SyncJob
 from gluekb.services.container import Services
 from gluekb.services.passwords import get_password
 from gluekb.services.sync import OrganizationSync, SyncStores, discover_organizations
-from gluekb.settings import McpSettings
+from gluekb.settings import McpSettings, load_settings
 from gluekb.stack.local import LOCAL_PARAMETERS
 from gluekb.stack.provision import Provisioner
 from gluekb.stack.template import Template
@@ -39,7 +39,7 @@ from mcp_server.auth import Tenancy
 from mcp_server.server import create_server
 from mcp_server.tools import TOOL_NAMES
 from tests.integration.test_sync import stores_for
-from tests.support import ROOT
+from tests.support import ROOT, environment
 
 ITGLUE_KEY = "ITG.mcp-test-key"
 STACK = "gluekb-local"
@@ -129,21 +129,16 @@ def rig(demo_tenant_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         ).provision()
         api = next(s for s in template.functions() if s.name == "api")
         env = {k: str(v) for k, v in template.resolve(api.environment).items() if v is not None}
-        settings = McpSettings(
-            **{
-                k.removeprefix("GLUEKB_").lower(): v
-                for k, v in env.items()
-                if k.startswith("GLUEKB_")
-            }
-            | {
-                "search_backend": "embedded",
-                "index_path": str(tmp / "index"),
-                "embedder_url": "http://127.0.0.1:9",
-                "itglue_base_url": server.url,
-                "itglue_api_key_secret": None,
-                "ITGLUE_API_KEY": ITGLUE_KEY,
-            }
-        )
+        local = {
+            "GLUEKB_SEARCH_BACKEND": "embedded",
+            "GLUEKB_INDEX_PATH": str(tmp / "index"),
+            "GLUEKB_EMBEDDER_URL": "http://127.0.0.1:9",
+            "GLUEKB_ITGLUE_BASE_URL": server.url,
+            "GLUEKB_ITGLUE_API_KEY_SECRET": None,
+            "ITGLUE_API_KEY": ITGLUE_KEY,
+        }
+        with environment(env | local):
+            settings = load_settings(McpSettings)
         stores = stores_for(clients, STACK)
         asyncio.run(
             _sync(server.url, stores, [tenant.facts_for(n).id for n in ("Acme Corp", "Contoso")])

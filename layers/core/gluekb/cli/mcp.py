@@ -43,7 +43,7 @@ def mcp(
     http: bool, host: str | None, port: int | None, local: bool | None, project: Path | None
 ) -> None:
     """Serve gluekb's tools to an assistant (Claude Desktop, Claude Code, IDE agents) over MCP."""
-    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "mcp")
+    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "gluekb-mcp")
     if local is None:
         local = not os.environ.get("GLUEKB_STATE_TABLE")
     if local:
