@@ -7,7 +7,7 @@ from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from gluekb.services.container import Services
-from gluekb.services.passwords import MAX_REASON, PasswordView, get_password
+from gluekb.services.passwords import MAX_REASON, ItGlueReveals, PasswordView, get_password
 from mcp_server.auth import Tenancy
 
 # Not read-only in spirit: every reveal writes an audit entry. Never cacheable.
@@ -53,7 +53,7 @@ def register(server: MCPServer[Any], services: Services, tenancy: Tenancy) -> No
         Give the value only to the person who asked, and do not repeat it afterwards.
         """
         principal = await tenancy.principal_async(ctx)
-        async with services.itglue() as itglue:
-            return await get_password(
-                principal, services.catalog, services.audit_log, itglue, id, reason, via="mcp"
-            )
+        source = ItGlueReveals(services.itglue)
+        return await get_password(
+            principal, services.catalog, services.audit_log, source, id, reason, via="mcp"
+        )

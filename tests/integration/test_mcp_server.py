@@ -54,6 +54,14 @@ class Rig:
     tenant: Tenant
     tmp: Path
     keys: dict[str, str]
+    itglue: DemoItGlueServer
+
+    def reveals_asked(self, record_id: str) -> int:
+        """Requests IT Glue answered with a password value for this record."""
+        path = "/passwords/" + record_id.rsplit(":", 1)[1]
+        return sum(
+            1 for r in self.itglue.requests if r.path == path and "show_password=true" in r.query
+        )
 
     def facts(self, name: str) -> OrgFacts:
         return self.tenant.facts_for(name)
@@ -143,7 +151,7 @@ def rig(demo_tenant_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         asyncio.run(
             _sync(server.url, stores, [tenant.facts_for(n).id for n in ("Acme Corp", "Contoso")])
         )
-        yield Rig(Services(settings, clients), clients, stores, tenant, tmp, {})
+        yield Rig(Services(settings, clients), clients, stores, tenant, tmp, {}, server)
 
 
 async def _sync(url: str, stores: SyncStores, organizations: list[str]) -> None:
@@ -337,6 +345,7 @@ def test_a_key_without_the_reveal_scope_gets_metadata_only(rig: Rig) -> None:
     assert view["name"] and view["id"] == record_id
     assert value not in result.model_dump_json()
     assert audit_entries(rig, record_id) == []
+    assert rig.reveals_asked(record_id) == 0  # IT Glue was never asked for the value
 
 
 @pytest.mark.parametrize("reason", ["", "   \n "])
@@ -358,6 +367,7 @@ def test_a_reveal_with_scope_and_reason_is_audited_once_and_never_cached(
     )
     view = ok(result)
     assert view["revealed"] is True and view["value"] == value
+    assert rig.reveals_asked(record_id) == 1  # fetched from IT Glue at that moment, once
     (entry,) = audit_entries(rig, record_id)
     assert entry.audit_id == view["audit_id"]
     assert entry.reason == "ticket 4312: VPN reset" and entry.via == "mcp"

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -24,6 +25,9 @@ from gluekb.models.auth import Principal
 from gluekb.models.catalog import CatalogRecord
 from gluekb.models.itglue import RevealedPassword
 from gluekb.observability import build_logger
+
+if TYPE_CHECKING:
+    from gluekb.adapters.itglue import ItGlueClient
 
 logger = build_logger(child=True)
 
@@ -37,6 +41,18 @@ class PasswordSource(Protocol):
     """Where values come from: IT Glue (`ItGlueClient.reveal_password`)."""
 
     async def reveal_password(self, password_id: str) -> RevealedPassword: ...
+
+
+class ItGlueReveals:
+    """A PasswordSource that opens an IT Glue client only for a reveal: metadata-only answers
+    never need IT Glue (or its key)."""
+
+    def __init__(self, client: Callable[[], ItGlueClient]) -> None:
+        self.client = client
+
+    async def reveal_password(self, password_id: str) -> RevealedPassword:
+        async with self.client() as itglue:
+            return await itglue.reveal_password(password_id)
 
 
 class PasswordView(BaseModel):
