@@ -13,5 +13,5 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", summary="Health of the API and every dependency")
 def get_health() -> JSONResponse:
-    report = check_health(deps.health_probes_for_api())
+    report = check_health(deps.services.health_probes())
     return JSONResponse(report.as_json(), status_code=200 if report.status == "ok" else 503)

@@ -14,12 +14,12 @@ OrgRef = Path(min_length=1, max_length=200, description="organization id or name
 
 @router.get("", summary="Organizations this API key may see")
 def list_organizations(caller: deps.Caller) -> list[OrganizationView]:
-    return organizations.list_organizations(caller, deps.state())
+    return organizations.list_organizations(caller, deps.services.state)
 
 
 @router.get("/{organization}/sync", summary="Sync status: last run, counts per resource, errors")
 def get_sync_status(caller: deps.Caller, organization: str = OrgRef) -> SyncStatusView:
-    return organizations.sync_status(caller, deps.state(), organization)
+    return organizations.sync_status(caller, deps.services.state, organization)
 
 
 @router.post(
@@ -33,5 +33,5 @@ def queue_sync(
     request: SyncRequest = Body(default_factory=SyncRequest),  # noqa: B008 - FastAPI's idiom
 ) -> SyncQueued:
     return organizations.queue_sync(
-        caller, deps.state(), deps.sync_queue(), organization, request.mode
+        caller, deps.services.state, deps.services.sync_queue, organization, request.mode
     )

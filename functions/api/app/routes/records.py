@@ -18,7 +18,7 @@ RecordId = Annotated[
 
 @router.get("/{record_id}", summary="A record with its fields (never a password value)")
 def get_record(caller: deps.Caller, record_id: RecordId) -> RecordView:
-    return records.get_record(caller, deps.catalog(), record_id)
+    return records.get_record(caller, deps.services.catalog, record_id)
 
 
 @router.get("/{record_id}/related", summary="What a record depends on, or what depends on it")
@@ -28,4 +28,4 @@ def get_related(
     direction: Direction = "depended_on_by",
     depth: Annotated[int, Query(ge=1, le=5)] = 1,
 ) -> RelatedView:
-    return records.related(caller, deps.catalog(), record_id, direction, depth)
+    return records.related(caller, deps.services.catalog, record_id, direction, depth)

@@ -13,7 +13,7 @@ router = APIRouter(prefix="/v1", tags=["search"])
 
 @router.post("/search", summary="Hybrid search (exact identifiers, BM25, semantic)")
 def search(caller: deps.Caller, request: SearchRequest) -> SearchResponse:
-    return deps.search_service().search(caller, request)
+    return deps.services.search.search(caller, request)
 
 
 @router.post(
@@ -23,4 +23,4 @@ def search(caller: deps.Caller, request: SearchRequest) -> SearchResponse:
     "do not contain the answer. Values are never composed: each is a record's own field value.",
 )
 def ask(caller: deps.Caller, request: AskRequest) -> Answer:
-    return deps.answer_service().ask(caller, request)
+    return deps.services.answers.ask(caller, request)

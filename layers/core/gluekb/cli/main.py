@@ -213,6 +213,7 @@ async def _first_sync_progress(stack: object, stop: asyncio.Event) -> None:
 
 def main() -> None:
     from gluekb.cli.keys import keys
+    from gluekb.cli.mcp import mcp
     from gluekb.cli.query import ask, search
     from gluekb.cli.repos import repos
     from gluekb.cli.sync import demo, sync
@@ -221,6 +222,7 @@ def main() -> None:
     cli.add_command(ask)
     cli.add_command(search)
     cli.add_command(keys)
+    cli.add_command(mcp)
     cli.add_command(sync)
     cli.add_command(demo)
     cli.add_command(repos)

@@ -52,6 +52,13 @@ class Authenticator:
         return principal
 
 
+def key_from_headers(authorization: str | None, x_api_key: str | None = None) -> str | None:
+    """The API key of an HTTP request: `Authorization: Bearer <key>`, else `X-API-Key`."""
+    if authorization and authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip() or None
+    return x_api_key.strip() if x_api_key and x_api_key.strip() else None
+
+
 def require_scope(principal: Principal, scope: str) -> None:
     if not principal.has(scope):
         raise Forbidden(f"this API key lacks the '{scope}' scope")

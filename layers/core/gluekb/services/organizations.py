@@ -93,6 +93,11 @@ def sync_status(principal: Principal, state: StateStore, reference: str) -> Sync
     )
 
 
+def sync_statuses(principal: Principal, state: StateStore) -> list[SyncStatusView]:
+    """The sync status of every organization the caller may see."""
+    return [sync_status(principal, state, o["id"]) for o in visible_organizations(principal, state)]
+
+
 def queue_sync(
     principal: Principal, state: StateStore, queue: JobQueue, reference: str, mode: Mode
 ) -> SyncQueued:

@@ -14,6 +14,7 @@ from gluekb.models.auth import Principal
 from gluekb.models.catalog import CatalogRecord, Edge
 from gluekb.models.documents import RecordField
 from gluekb.services.auth import require_scope
+from gluekb.services.organizations import OrganizationSource, resolve_organization
 
 NOT_FOUND = "record not found"
 Direction = Literal["depends_on", "depended_on_by"]
@@ -108,3 +109,73 @@ def related(
         )
         neighbours.append(_neighbour(edge, other, name, distance))
     return RelatedView(id=record.source_id, direction=direction, depth=depth, related=neighbours)
+
+
+class ConfigurationMatch(BaseModel):
+    id: str
+    name: str
+    type: str | None = Field(description="the configuration type (Firewall, Server, ...)")
+    status: str | None
+    hostname: str | None
+    primary_ip: str | None
+    ips: list[str] = Field(description="every IP address of the device (interfaces included)")
+    url: str | None
+
+
+class ConfigurationSearch(BaseModel):
+    organization_id: str
+    organization_name: str
+    matches: list[ConfigurationMatch]
+    total: int = Field(description="matches before the limit")
+
+
+def find_configurations(
+    principal: Principal,
+    state: OrganizationSource,
+    catalog: CatalogStore,
+    organization: str,
+    *,
+    type_label: str | None = None,
+    name: str | None = None,
+    ip: str | None = None,
+    limit: int = 50,
+) -> ConfigurationSearch:
+    """An organization's configurations (devices), filtered by type, name or hostname, and IP:
+    type and name match case-insensitive substrings; an IP matches any of a device's addresses."""
+    require_scope(principal, "search")
+    entry = resolve_organization(principal, state, organization)
+    wanted_type = (type_label or "").strip().lower()
+    wanted_name = (name or "").strip().lower()
+    wanted_ip = (ip or "").strip().lower().split("/")[0]
+    matches: list[ConfigurationMatch] = []
+    for record in catalog.records_of(entry["id"], "configurations"):
+        fields = {f.name.lower(): f.value for f in record.fields}
+        ips = record.identifiers.get("ip", [])
+        hostname = fields.get("hostname")
+        if wanted_type and wanted_type not in (record.type_label or "").lower():
+            continue
+        if wanted_name and not any(
+            wanted_name in value.lower() for value in (record.name, hostname or "")
+        ):
+            continue
+        if wanted_ip and wanted_ip not in ips:
+            continue
+        matches.append(
+            ConfigurationMatch(
+                id=record.source_id,
+                name=record.name,
+                type=record.type_label,
+                status=fields.get("status"),
+                hostname=hostname,
+                primary_ip=fields.get("primary ip"),
+                ips=ips,
+                url=record.url,
+            )
+        )
+    matches.sort(key=lambda m: m.name.lower())
+    return ConfigurationSearch(
+        organization_id=entry["id"],
+        organization_name=str(entry.get("name", entry["id"])),
+        matches=matches[:limit],
+        total=len(matches),
+    )

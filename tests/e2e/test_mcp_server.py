@@ -1,0 +1,384 @@
+"""The MCP server as assistants run it, on the synced demo tenant of a real local stack:
+`gluekb mcp` over stdio (the local stack's admin key, or GLUEKB_API_KEY) and
+`gluekb mcp --http` (stateless streamable HTTP, a bearer key per request), each driven by the
+SDK's own client. Ends by looking for every revealed password value everywhere the stack
+writes: logs, the AWS emulator's data, the search index, the servers' stderr."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import httpx2
+import pytest
+from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp_types import CallToolResult
+
+from gluekb.adapters.api_keys import ApiKeyStore
+from gluekb.adapters.audit_log import AuditLog
+from gluekb.demo.tenant import OrgFacts, Tenant, TenantStore
+from mcp_server.tools import TOOL_NAMES
+from tests.e2e.conftest import RunningStack
+from tests.support import ROOT, wait_until
+
+pytestmark = pytest.mark.e2e
+
+GLUEKB = str(Path(sys.executable).parent / "gluekb")
+T = TypeVar("T")
+Work = Callable[[ClientSession], Awaitable[T]]
+
+
+@dataclass
+class Mcp:
+    stack: RunningStack
+    tenant: Tenant
+    logs: Path
+    revealed: set[str] = field(default_factory=set)
+    http_url: str = ""
+
+    @property
+    def home(self) -> Path:
+        return self.stack.stack.home
+
+    def facts(self, name: str) -> OrgFacts:
+        return self.tenant.facts_for(name)
+
+    def key(self, name: str, organizations: list[str], scopes: list[str]) -> str:
+        store = ApiKeyStore(self.stack.clients.dynamodb, self.stack.resource("ApiKeysTable"))
+        return store.create(name, organizations, scopes)[0]
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """What an assistant's config passes: nothing but where gluekb's state lives."""
+        return {"GLUEKB_HOME": str(self.home), "PATH": os.environ["PATH"], **extra}
+
+    def stdio(self, work: Work[T], *, errlog: str, **env: str) -> T:
+        params = StdioServerParameters(command=GLUEKB, args=["mcp"], env=self.env(**env), cwd=ROOT)
+
+        async def run() -> T:
+            with (self.logs / errlog).open("a") as err:
+                async with (
+                    stdio_client(params, errlog=err) as (read, write),
+                    ClientSession(read, write) as session,
+                ):
+                    await session.initialize()
+                    return await work(session)
+
+        return asyncio.run(run())
+
+    def http(self, key: str, work: Work[T]) -> T:
+        async def run() -> T:
+            headers = {"Authorization": f"Bearer {key}"}
+            async with (
+                httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(60)) as client,
+                streamable_http_client(self.http_url, http_client=client) as (read, write),
+                ClientSession(read, write) as session,
+            ):
+                await session.initialize()
+                return await work(session)
+
+        return asyncio.run(run())
+
+    def password(self, org: str, index: int) -> tuple[str, str]:
+        record = self.tenant.of_organization("passwords", self.facts(org).id)[index]
+        return f"itglue:passwords:{record['id']}", self.tenant.secrets[str(record["id"])]
+
+    def audit(self, org: str, record_id: str) -> list[Any]:
+        log = AuditLog(self.stack.clients.dynamodb, self.stack.resource("AuditTable"))
+        return log.entries(self.facts(org).id, record_id)
+
+
+def ok(result: CallToolResult) -> Any:
+    assert not result.is_error, result.content
+    data = result.structured_content
+    assert isinstance(data, dict)
+    return data["result"] if set(data) == {"result"} else data
+
+
+def error_text(result: CallToolResult) -> str:
+    assert result.is_error, result.structured_content
+    text = "".join(getattr(block, "text", "") for block in result.content)
+    assert "Traceback" not in text
+    return text
+
+
+def text_of(result: CallToolResult) -> str:
+    return "".join(getattr(block, "text", "") for block in result.content)
+
+
+@pytest.fixture(scope="module")
+def mcp(synced_stack: RunningStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mcp]:
+    tenant = TenantStore(synced_stack.stack.home / "demo").load()
+    logs = tmp_path_factory.mktemp("mcp-logs")
+    server = Mcp(synced_stack, tenant, logs)
+    stderr = (logs / "http.err").open("w")
+    process = subprocess.Popen(
+        [GLUEKB, "mcp", "--http", "--port", "0"],
+        env=server.env(),
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=stderr,
+        stderr=stderr,
+    )
+
+    def listening() -> str | None:
+        assert process.poll() is None, (logs / "http.err").read_text()
+        for line in (logs / "http.err").read_text().splitlines():
+            if "listening on " in line:
+                return line.split("listening on ", 1)[1].strip()
+        return None
+
+    try:
+        server.http_url = wait_until(listening, timeout_s=60, every_s=0.2)
+        yield server
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        stderr.close()
+
+
+# ---------------------------------------------------------------------------- stdio
+def test_stdio_with_the_local_stacks_admin_key_serves_every_tool(mcp: Mcp) -> None:
+    acme = mcp.facts("Acme Corp")
+    firewall = f"itglue:configurations:{acme.firewall_id}"
+    password_id, password = mcp.password("Acme Corp", 0)
+
+    async def session(s: ClientSession) -> dict[str, Any]:
+        out: dict[str, Any] = {"tools": [t.name for t in (await s.list_tools()).tools]}
+        calls: dict[str, tuple[str, dict[str, Any]]] = {
+            "answer": ("query_documentation", {"query": "what is the firewall IP at Acme?"}),
+            "search": ("search", {"query": acme.firewall_ip, "limit": 3}),
+            "similar": ("find_similar_issues", {"text": "VPN drops every ten minutes"}),
+            "orgs": ("list_organizations", {}),
+            "record": ("get_record", {"id": firewall}),
+            "configs": ("find_configurations", {"organization": "Acme Corp", "type": "firewall"}),
+            "mail": ("search", {"query": "ACME-EXCH01", "limit": 1}),
+            "status": ("sync_status", {"organization": "Acme Corp"}),
+            "runbook": ("export_documentation", {"organization": "Acme Corp"}),
+            "password": ("get_password", {"id": password_id, "reason": "e2e: stdio reveal"}),
+        }
+        for label, (tool, arguments) in calls.items():
+            out[label] = await s.call_tool(tool, arguments)
+        mail = ok(out["mail"])["results"][0]["source_id"]
+        out["impact"] = await s.call_tool("get_dependencies", {"id": mail, "depth": 2})
+        out["resource"] = await s.read_resource(f"gluekb://records/{firewall}")
+        return out
+
+    out = mcp.stdio(session, errlog="stdio-admin.err")
+    mcp.revealed.add(password)
+
+    assert sorted(out["tools"]) == sorted(TOOL_NAMES)
+    answer = ok(out["answer"])
+    assert answer["found"] is True and answer["organization"]["id"] == acme.id
+    primary = [f for f in answer["facts"] if f["field"] == "Primary IP"]
+    assert primary[0]["value"] == acme.firewall_ip
+    top = ok(out["search"])["results"][0]
+    assert top["source_id"] == firewall and "exact" in top["matched_by"]
+    similar = ok(out["similar"])
+    assert all(issue["type"] == "ticket" for issue in similar["issues"])
+    assert similar["note"]
+    assert {"Acme Corp", "Contoso"} <= {o["name"] for o in ok(out["orgs"])["organizations"]}
+    fields = {f["name"]: f["value"] for f in ok(out["record"])["fields"]}
+    assert fields["Primary IP"] == acme.firewall_ip
+    assert firewall in {m["id"] for m in ok(out["configs"])["matches"]}
+    related = [r["name"].lower() for r in ok(out["impact"])["related"]]
+    assert any("email" in name for name in related), related
+    assert ok(out["status"])["statuses"][0]["state"] == "ok"
+    runbook = text_of(out["runbook"])
+    assert runbook.startswith("# Acme Corp: run-book") and acme.firewall_ip in runbook
+    assert password not in runbook
+    revealed = ok(out["password"])
+    assert revealed["revealed"] is True and revealed["value"] == password
+    assert len(mcp.audit("Acme Corp", password_id)) == 1
+    assert json.loads(out["resource"].contents[0].text)["id"] == firewall
+
+
+def test_stdio_with_an_acme_key_sees_acme_only(mcp: Mcp) -> None:
+    acme, contoso = mcp.facts("Acme Corp"), mcp.facts("Contoso")
+    key = mcp.key("acme assistant", [acme.id], ["search"])
+
+    async def session(s: ClientSession) -> tuple[Any, list[str]]:
+        orgs = await s.call_tool("list_organizations", {})
+        probes = [
+            await s.call_tool("find_configurations", {"organization": ref})
+            for ref in (contoso.name, contoso.id, "Nowhere Ltd")
+        ]
+        return orgs, [error_text(p) for p in probes]
+
+    orgs, probes = mcp.stdio(session, errlog="stdio-acme.err", GLUEKB_API_KEY=key)
+    assert [o["name"] for o in ok(orgs)["organizations"]] == ["Acme Corp"]
+    assert probes[0] == probes[1] == probes[2]
+    assert "organization not found" in probes[0] and "list_organizations" in probes[0]
+
+
+def test_stdio_with_a_revoked_key_says_so(mcp: Mcp) -> None:
+    key = mcp.key("revoked", ["*"], ["search"])
+    store = ApiKeyStore(mcp.stack.clients.dynamodb, mcp.stack.resource("ApiKeysTable"))
+    store.revoke(key.split("_")[1])
+
+    async def session(s: ClientSession) -> CallToolResult:
+        return await s.call_tool("list_organizations", {})
+
+    text = error_text(mcp.stdio(session, errlog="stdio-revoked.err", GLUEKB_API_KEY=key))
+    assert "invalid, revoked or expired API key" in text
+
+
+# ---------------------------------------------------------------------------- streamable HTTP
+def test_http_refuses_requests_without_a_valid_key(mcp: Mcp) -> None:
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "probe", "version": "0"},
+        },
+    }
+    headers = {"Accept": "application/json, text/event-stream"}
+    for auth in ({}, {"Authorization": "Bearer gkb_000000000000_" + "x" * 40}):
+        response = httpx.post(mcp.http_url, json=initialize, headers=headers | auth, timeout=30)
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert response.json()["error"]["code"] == "unauthorized"
+    health = httpx.get(mcp.http_url.removesuffix("/mcp") + "/health", timeout=30)
+    assert health.status_code == 200, health.text
+    # With a key, the server answers and keeps no session: any replica can take the next call.
+    key = mcp.key("http probe", ["*"], ["search"])
+    answered = httpx.post(
+        mcp.http_url,
+        json=initialize,
+        headers=headers | {"Authorization": f"Bearer {key}"},
+        timeout=30,
+    )
+    assert answered.status_code == 200, answered.text
+    assert "mcp-session-id" not in answered.headers
+    assert answered.json()["result"]["serverInfo"]["name"] == "gluekb"
+
+
+def test_http_serves_tools_with_each_requests_key(mcp: Mcp) -> None:
+    acme, contoso = mcp.facts("Acme Corp"), mcp.facts("Contoso")
+    everyone = mcp.key("http reader", ["*"], ["search"])
+    acme_only = mcp.key("http acme", [acme.id], ["search"])
+
+    async def reader(s: ClientSession) -> tuple[list[str], CallToolResult, CallToolResult]:
+        tools = [t.name for t in (await s.list_tools()).tools]
+        question = {"query": "what is the firewall IP?", "organization": "Contoso"}
+        return (
+            tools,
+            await s.call_tool("query_documentation", question),
+            await s.call_tool("trigger_sync", {"organization": "Contoso"}),
+        )
+
+    tools, answer, sync = mcp.http(everyone, reader)
+    assert sorted(tools) == sorted(TOOL_NAMES)
+    primary = [f["value"] for f in ok(answer)["facts"] if f["field"] == "Primary IP"]
+    assert primary[0] == contoso.firewall_ip
+    assert "lacks the 'sync' scope" in error_text(sync)
+
+    async def acme_session(s: ClientSession) -> tuple[CallToolResult, CallToolResult]:
+        return (
+            await s.call_tool("search", {"query": contoso.firewall_ip}),
+            await s.call_tool("query_documentation", {"query": "firewall IP at Contoso?"}),
+        )
+
+    search, question = mcp.http(acme_only, acme_session)
+    assert all(r["organization_id"] == acme.id for r in ok(search)["results"])
+    assert contoso.firewall_ip not in json.dumps(ok(question))
+
+
+def test_http_password_reveals_need_scope_and_reason_and_are_audited_once(mcp: Mcp) -> None:
+    acme = mcp.facts("Acme Corp")
+    password_id, password = mcp.password("Acme Corp", 1)
+    reader = mcp.key("http no reveal", [acme.id], ["search"])
+    revealer = mcp.key("http revealer", [acme.id], ["search", "passwords:reveal"])
+
+    def call(key: str, reason: str) -> CallToolResult:
+        async def work(s: ClientSession) -> CallToolResult:
+            return await s.call_tool("get_password", {"id": password_id, "reason": reason})
+
+        return mcp.http(key, work)
+
+    # Without the scope: metadata only
+    refused = call(reader, "ticket 9: router login")
+    assert ok(refused)["revealed"] is False and ok(refused)["value"] is None
+    assert password not in refused.model_dump_json()
+    # With the scope but no reason: refused
+    unexplained = call(revealer, "  ")
+    assert "a reason is required" in error_text(unexplained)
+    assert password not in unexplained.model_dump_json()
+    assert mcp.audit("Acme Corp", password_id) == []
+    # With both: the value, and exactly one audit entry saying who, which, when and why
+    revealed = call(revealer, "ticket 9: router login")
+    mcp.revealed.add(password)
+    assert ok(revealed)["value"] == password
+    (entry,) = mcp.audit("Acme Corp", password_id)
+    assert (entry.key_name, entry.record_id, entry.reason, entry.via) == (
+        "http revealer",
+        password_id,
+        "ticket 9: router login",
+        "mcp",
+    )
+    assert entry.audit_id == ok(revealed)["audit_id"]
+
+
+def test_trigger_sync_queues_a_sync_the_stack_runs(mcp: Mcp) -> None:
+    acme = mcp.facts("Acme Corp")
+    key = mcp.key("http syncer", [acme.id], ["search", "sync"])
+
+    def status(s: ClientSession) -> Awaitable[CallToolResult]:
+        return s.call_tool("sync_status", {"organization": acme.id})
+
+    before = ok(mcp.http(key, status))["statuses"][0]
+
+    async def trigger(s: ClientSession) -> CallToolResult:
+        return await s.call_tool("trigger_sync", {"organization": "Acme Corp"})
+
+    queued = ok(mcp.http(key, trigger))
+    assert queued["organization_id"] == acme.id and queued["state"] == "queued"
+
+    def finished() -> dict[str, Any] | None:
+        now = ok(mcp.http(key, status))["statuses"][0]
+        done = now["state"] == "ok" and now["finished_at"] != before["finished_at"]
+        return now if done and mcp.stack.synced() else None
+
+    after = wait_until(finished, timeout_s=300, every_s=2)  # the stack ran it
+    assert after["last_success_at"] >= before["last_success_at"]
+
+
+# ---------------------------------------------------------------------------- afterwards
+def test_revealed_values_appear_in_no_log_no_data_and_no_index(mcp: Mcp) -> None:
+    assert len(mcp.revealed) == 2  # the stdio and the HTTP reveals above
+    time.sleep(2)  # the emulator's checkpoint lands within a second of a change
+    haystacks = [p for p in mcp.home.rglob("*") if p.is_file() and "demo" not in p.parts]
+    haystacks += [p for p in mcp.logs.iterdir() if p.is_file()]
+    assert any(p.suffix == ".log" for p in haystacks)  # the function logs are among them
+    assert any("index" in p.parts for p in haystacks)  # and the search index
+    for path in haystacks:
+        content = path.read_bytes()
+        for value in mcp.revealed:
+            assert value.encode() not in content, f"a password value is in {path}"
+
+    async def probe(s: ClientSession) -> list[Any]:
+        return [
+            ok(await s.call_tool("search", {"query": value, "limit": 100}))["results"]
+            for value in sorted(mcp.revealed)
+        ]
+
+    key = mcp.key("http leak probe", ["*"], ["search"])
+    for results in mcp.http(key, probe):  # searching for a value finds no chunk holding it
+        assert all(value not in json.dumps(results) for value in mcp.revealed)
