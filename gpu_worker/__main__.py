@@ -49,7 +49,11 @@ def main() -> int:
     gate = PriorityGate()
     indexing = IndexingService(
         index,
-        gated_encoder(embedder, gate, settings.encode_batch_size),
+        # On a CPU a sub-batch holds the device for seconds: keep them small, so a query
+        # embedding (which goes first) never waits long.
+        gated_encoder(
+            embedder, gate, settings.encode_batch_size if embedder.device == "cuda" else 16
+        ),
         DocumentStore(clients.s3, settings.raw_bucket),
     )
     worker = IndexWorker(

@@ -1,4 +1,4 @@
-"""A real local stack (moto process, Lambda runtime processes) driven from the tests."""
+"""A real local stack (moto process, Lambda runtime processes, worker) driven from the tests."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from gluekb.adapters.aws import AwsClients
 from gluekb.stack.local import LocalStack, LocalStackConfig
-from tests.support import ROOT, FakeClock, LoopThread
+from tests.support import ROOT, FakeClock, LoopThread, wait_until
 
 # Short visibility and two receives: failed records reach the DLQ in seconds, not minutes.
 FAST_RETRY = {
@@ -32,9 +34,25 @@ class RunningStack:
     def resource(self, logical_id: str) -> str:
         return self.stack.template.physical[logical_id].ref
 
+    def synced(self) -> bool:
+        """Every organization synced and every index job done."""
+        progress = self.stack.sync_progress()
+        done = progress["organizations"] and progress["synced"] == progress["organizations"]
+        return bool(done and not progress["index_jobs_waiting"])
+
+    def api(self, method: str, path: str, key: str | None = None, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {key or self.stack.admin_key}"}
+        url = f"{self.stack.api_url}{path}"
+        return httpx.request(method, url, headers=headers, timeout=60, **kwargs)
+
 
 def start_stack(
-    home: Path, clock: FakeClock, parameters: dict[str, str] | None = None
+    home: Path,
+    clock: FakeClock,
+    parameters: dict[str, str] | None = None,
+    *,
+    first_sync: bool = False,
+    environment: dict[str, str] | None = None,
 ) -> RunningStack:
     loop = LoopThread()
     config = LocalStackConfig(
@@ -43,8 +61,11 @@ def start_stack(
         api_port=0,
         aws_port=0,
         control_port=0,
+        worker_port=0,
         parameters=parameters or {},
         clock=clock,
+        first_sync=first_sync,
+        environment_overrides=environment or {},
     )
     stack = LocalStack(config)
     try:
@@ -60,6 +81,25 @@ def stop_stack(running: RunningStack) -> None:
         running.loop.run(running.stack.stop())
     finally:
         running.loop.close()
+
+
+@pytest.fixture(scope="session")
+def synced_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """The demo tenant synced and indexed through the real path (schedule -> sync_worker ->
+    index queue -> worker), shared by every test that queries it. IT Glue allows 3000 requests
+    per 5 minutes, so the demo's first sync may run faster than the 9/s steady pace."""
+    clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
+    running = start_stack(
+        tmp_path_factory.mktemp("synced-home"),
+        clock,
+        first_sync=True,
+        environment={"GLUEKB_ITGLUE_MAX_REQUESTS_PER_S": "40"},
+    )
+    try:
+        wait_until(running.synced, timeout_s=900, every_s=2)
+        yield running
+    finally:
+        stop_stack(running)
 
 
 @pytest.fixture(scope="module")

@@ -44,7 +44,18 @@ def test_gluekb_up_starts_green_and_ctrl_c_stops_everything(tmp_path: Path) -> N
     gluekb = Path(sys.executable).with_name("gluekb")
     started = time.monotonic()
     proc = subprocess.Popen(
-        [str(gluekb), "up", "--port", "0", "--aws-port", "0", "--control-port", "0"],
+        [
+            str(gluekb),
+            "up",
+            "--port",
+            "0",
+            "--aws-port",
+            "0",
+            "--control-port",
+            "0",
+            "--worker-port",
+            "0",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -30,8 +30,10 @@ def _write_state(running: RunningStack, marker: str) -> None:
             "page": {"N": "7"},
         },
     )
-    # The index queue has no consumer yet: this is queued work that must not be dropped.
-    clients.sqs.send_message(QueueUrl=running.resource("IndexQueue"), MessageBody=f"job-{marker}")
+    # A dead-letter queue has no consumer: its messages wait for an operator and must survive.
+    clients.sqs.send_message(
+        QueueUrl=running.resource("IndexDeadLetterQueue"), MessageBody=f"job-{marker}"
+    )
 
 
 def _assert_state(running: RunningStack, marker: str) -> None:
@@ -46,7 +48,7 @@ def _assert_state(running: RunningStack, marker: str) -> None:
     )["Item"]
     assert item["page"] == {"N": "7"}
     messages = clients.sqs.receive_message(
-        QueueUrl=running.resource("IndexQueue"), MaxNumberOfMessages=10, WaitTimeSeconds=1
+        QueueUrl=running.resource("IndexDeadLetterQueue"), MaxNumberOfMessages=10, WaitTimeSeconds=1
     ).get("Messages", [])
     assert f"job-{marker}" in {m["Body"] for m in messages}
 

@@ -15,16 +15,27 @@ from gluekb.demo.server import DemoItGlueServer, DemoServerConfig
 from tests.support import LambdaContext, environment, event, load_handler
 
 
-def test_api_health_reports_every_dependency(moto_stack: dict[str, Any]) -> None:
-    with environment(moto_stack["env"]["api"]):
+def test_api_health_reports_every_dependency_and_a_missing_embedder(
+    moto_stack: dict[str, Any], tmp_path: Path
+) -> None:
+    # Given the api function with an embedded index and an embedder nobody answers on
+    local = {
+        "GLUEKB_SEARCH_BACKEND": "embedded",
+        "GLUEKB_INDEX_PATH": str(tmp_path / "index"),
+        "GLUEKB_EMBEDDER_URL": "http://127.0.0.1:9",
+    }
+    with environment(moto_stack["env"]["api"] | local):
         api = load_handler("api")
         response = api.handler(event("api/get_health.json"), LambdaContext())
     body = json.loads(response["body"])
-    assert response["statusCode"] == 200, body
-    assert body["status"] == "ok"
+    components = body["components"]
     assert {"table:state", "table:tickets", "queue:sync", "queue:index", "bucket:raw"} <= set(
-        body["components"]
+        components
     )
+    assert all(components[name]["ok"] for name in components if name != "embedder"), body
+    # Then the health says which part is down, and says it with a 503
+    assert components["embedder"]["ok"] is False
+    assert body["status"] == "degraded" and response["statusCode"] == 503
 
 
 def test_email_intake_files_a_delivered_message_once(moto_stack: dict[str, Any]) -> None:

@@ -63,8 +63,8 @@ def test_settings_read_aws_region_and_endpoint_from_standard_variables() -> None
         "GLUEKB_MAIL_BUCKET": "mail",
         "GLUEKB_SYNC_QUEUE_URL": "http://q/sync",
         "GLUEKB_INDEX_QUEUE_URL": "http://q/index",
-        "GLUEKB_EMBEDDER_URL": "http://127.0.0.1:8081",
-        "GLUEKB_OPENSEARCH_URL": "https://search.internal",
+        "GLUEKB_OPENSEARCH_URL": "https://search.example.com",
+        "GLUEKB_EMBEDDER_URL": "http://embedder:8080",
         "AWS_REGION": "eu-west-1",
         "AWS_ENDPOINT_URL": "http://127.0.0.1:4566",
     }

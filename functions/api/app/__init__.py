@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from app.routes import health, organizations
+from app.routes import health, organizations, records, search
 from gluekb import __version__
 from gluekb.errors import GluekbError, RateLimited
 from gluekb.observability import MetricUnit, logger, metrics
@@ -88,4 +88,6 @@ def create_app() -> FastAPI:
     app.add_exception_handler(Exception, _unexpected_error)
     app.include_router(health.router)
     app.include_router(organizations.router)
+    app.include_router(search.router)
+    app.include_router(records.router)
     return app

@@ -11,11 +11,18 @@ from fastapi import Depends, Header
 from gluekb.adapters import health_probes
 from gluekb.adapters.api_keys import ApiKeyStore
 from gluekb.adapters.aws import AwsClients
+from gluekb.adapters.catalog_store import CatalogStore
+from gluekb.adapters.embedder import HttpEmbedder
+from gluekb.adapters.search_index import SearchIndex, open_search_index
 from gluekb.adapters.sqs import JobQueue
 from gluekb.adapters.state_store import StateStore
 from gluekb.models.auth import Principal
+from gluekb.services.answers import AnswerService
 from gluekb.services.auth import Authenticator
+from gluekb.services.cache import QueryCache
 from gluekb.services.health import Probe
+from gluekb.services.organizations import OrganizationDirectory
+from gluekb.services.search import SearchService
 from gluekb.settings import ApiSettings, get_settings
 
 settings = get_settings(ApiSettings)  # validated at cold start: a bad deploy fails here
@@ -34,6 +41,41 @@ def state() -> StateStore:
 @cache
 def sync_queue() -> JobQueue:
     return JobQueue(clients().sqs, settings.sync_queue_url)
+
+
+@cache
+def catalog() -> CatalogStore:
+    return CatalogStore(clients().dynamodb, settings.catalog_table)
+
+
+@cache
+def index() -> SearchIndex:
+    return open_search_index(settings)
+
+
+@cache
+def embedder() -> HttpEmbedder:
+    return HttpEmbedder(settings.embedder_url, settings.embedder_timeout_s)
+
+
+@cache
+def directory() -> OrganizationDirectory:
+    return OrganizationDirectory(state())
+
+
+@cache
+def query_cache() -> QueryCache[object]:
+    return QueryCache(ttl_s=settings.cache_ttl_s)
+
+
+@cache
+def search_service() -> SearchService:
+    return SearchService(index(), embedder(), directory(), query_cache())
+
+
+@cache
+def answer_service() -> AnswerService:
+    return AnswerService(search_service(), catalog(), query_cache())
 
 
 @cache
@@ -69,6 +111,8 @@ def health_probes_for_api() -> dict[str, Probe]:
         probes[f"queue:{name}"] = partial(health_probes.sqs_queue, aws.sqs, url)
     for name, bucket in (("raw", settings.raw_bucket), ("mail", settings.mail_bucket)):
         probes[f"bucket:{name}"] = partial(health_probes.s3_bucket, aws.s3, bucket)
+    probes["index"] = lambda: {"chunks": index().count()}
+    probes["embedder"] = embedder().health
     if settings.stack_health_url:
         probes["local_stack"] = partial(health_probes.http_json, settings.stack_health_url)
     return probes

@@ -93,7 +93,7 @@ class _Search(_Common):
 
 class _Embedder(_Common):
     embedder_url: str = Field(description="the worker's POST /embed endpoint base URL")
-    embedder_timeout_s: float = 2.0
+    embedder_timeout_s: float = 3.0
 
 
 class _ItGlue(_Common):
@@ -261,7 +261,9 @@ def clear_settings_cache() -> None:
 class CliSettings(_ItGlue):
     """The `gluekb` command line and the embedded local stack it runs."""
 
+    api_key: SecretStr | None = Field(default=None, validation_alias="GLUEKB_API_KEY")
     home: Path | None = None  # default: <project>/.gluekb
     api_port: int = 8000
     aws_port: int = 4577
     control_port: int = 8001
+    worker_port: int = 8081

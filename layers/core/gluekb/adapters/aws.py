@@ -9,9 +9,6 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config
-
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
@@ -26,7 +23,7 @@ class AwsClients:
     def __init__(self, region: str, endpoint_url: str | None = None) -> None:
         self.region = region
         self.endpoint_url = endpoint_url
-        self._session = boto3.session.Session(region_name=region)
+        self._session: Any = None  # boto3 loads on the first client (~250 ms of cold start)
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -38,6 +35,11 @@ class AwsClients:
         with self._lock:
             client = self._clients.get(service)
             if client is None:
+                import boto3
+                from botocore.config import Config
+
+                if self._session is None:
+                    self._session = boto3.session.Session(region_name=self.region)
                 config = Config(
                     retries={"mode": "standard", "max_attempts": 4},
                     connect_timeout=3,
@@ -48,7 +50,7 @@ class AwsClients:
                     s3={"addressing_style": "path"} if self.endpoint_url else None,
                 )
                 client = self._session.client(
-                    service,  # type: ignore[call-overload]
+                    service,
                     endpoint_url=self.endpoint_url,
                     config=config,
                 )

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
+
+@cache
+def _codecs() -> tuple[Any, Any]:
+    # boto3's type (de)serialisers import boto3 (~200 ms): load them on first use.
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    return TypeSerializer(), TypeDeserializer()
 
 
 def _to_dynamo(value: Any) -> Any:
@@ -40,11 +45,13 @@ def _from_dynamo(value: Any) -> Any:
 
 def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
     """A plain dict -> DynamoDB's typed item (floats become Decimals; None values are dropped)."""
-    return {k: _serializer.serialize(_to_dynamo(v)) for k, v in data.items() if v is not None}
+    serializer = _codecs()[0]
+    return {k: serializer.serialize(_to_dynamo(v)) for k, v in data.items() if v is not None}
 
 
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _from_dynamo(_deserializer.deserialize(v)) for k, v in item.items()}
+    deserializer = _codecs()[1]
+    return {k: _from_dynamo(deserializer.deserialize(v)) for k, v in item.items()}
 
 
 def put_if_absent(

@@ -41,6 +41,7 @@ from gluekb.adapters.search_index import (
     prepare_operations,
     query_vector,
     reciprocal_rank_fusion,
+    resolve_vector,
 )
 from gluekb.errors import ConfigurationError, DependencyUnavailable, InvalidInput
 from gluekb.models.index import Chunk, SearchHit
@@ -48,7 +49,7 @@ from gluekb.models.index import Chunk, SearchHit
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from gluekb.adapters.search_index import QueryVector
+    from gluekb.adapters.search_index import LazyQueryVector, QueryVector
     from gluekb.models.index import IndexOperation
 
 SCHEMA_VERSION = 1
@@ -554,13 +555,12 @@ class EmbeddedIndex:
     def hybrid(
         self,
         query: str,
-        vector: QueryVector | None,
+        vector: LazyQueryVector | None,
         organizations: Sequence[str],
         *,
         types: Sequence[str] | None = None,
         k: int = 10,
     ) -> list[SearchHit]:
-        blob = None if vector is None else self._vector_blob(vector)
         words = bm25_words(query)
         k = _bounded(k)
         if not organizations or types == [] or k == 0:
@@ -574,6 +574,9 @@ class EmbeddedIndex:
                 self._exact(connection, candidates, organizations, types, k) if candidates else []
             )
             lexical = self._bm25(connection, words, organizations, types, depth) if words else []
+            # Resolved only now: a lazy vector was being embedded while the lookups above ran.
+            resolved = resolve_vector(vector)
+            blob = None if resolved is None else self._vector_blob(resolved)
             semantic = (
                 self._knn(connection, blob, organizations, types, depth) if blob is not None else []
             )

@@ -4,10 +4,9 @@ embeddings without importing torch (the worker serves `POST /embed`)."""
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gluekb.errors import DependencyUnavailable
 
@@ -43,11 +42,15 @@ def encode_vectors(vectors: NDArray[np.float32]) -> str:
 
 
 class HttpEmbedder:
-    def __init__(self, url: str, timeout_s: float = 2.0, dimension: int = 384) -> None:
+    """POST /embed on the worker. urllib3 (which botocore already brings) keeps the Lambda's
+    imports small; the pool is made on first use and keeps connections alive."""
+
+    def __init__(self, url: str, timeout_s: float = 3.0, dimension: int = 384) -> None:
         self.url = url.rstrip("/")
+        self.timeout_s = timeout_s
         self._dimension = dimension
         self._model = "remote"
-        self._client = httpx.Client(timeout=timeout_s)
+        self._pool: Any = None
 
     @property
     def dimension(self) -> int:
@@ -57,26 +60,38 @@ class HttpEmbedder:
     def model_name(self) -> str:
         return self._model
 
+    def _request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, Any]:
+        import urllib3
+
+        if self._pool is None:
+            self._pool = urllib3.PoolManager(maxsize=8, retries=False)
+        response = self._pool.request(
+            method,
+            f"{self.url}{path}",
+            body=body,
+            headers={"Content-Type": "application/json"} if body is not None else None,
+            timeout=urllib3.Timeout(total=self.timeout_s),
+        )
+        return response.status, json.loads(response.data or b"null")
+
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
         try:
-            response = self._client.post(f"{self.url}/embed", json={"texts": list(texts)})
-            response.raise_for_status()
-            payload = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
+            status, payload = self._request(
+                "POST", "/embed", json.dumps({"texts": list(texts)}).encode()
+            )
+        except Exception as exc:  # urllib3's errors, refused connections, timeouts, bad JSON
             raise DependencyUnavailable(f"embedding service unavailable: {exc}") from exc
+        if status != 200 or not isinstance(payload, dict):
+            raise DependencyUnavailable(f"embedding service answered {status}")
         self._model = str(payload.get("model", self._model))
         vectors = decode_vectors(payload)
         self._dimension = vectors.shape[1]
         return vectors
 
     def health(self) -> dict[str, object]:
-        response = self._client.get(f"{self.url}/health")
-        body: dict[str, object] = response.json()
-        return {
-            "ok": response.status_code == 200,
-            "model": body.get("model"),
-            "device": body.get("device"),
-        }
+        status, body = self._request("GET", "/health")
+        return {"ok": status == 200, "model": body.get("model"), "device": body.get("device")}
 
     def close(self) -> None:
-        self._client.close()
+        if self._pool is not None:
+            self._pool.clear()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-
-import httpx
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -38,9 +37,11 @@ def s3_bucket(client: S3Client, name: str) -> Mapping[str, Any]:
 
 def http_json(url: str, timeout_s: float = 2.0) -> Mapping[str, Any]:
     """A dependency that reports its own health as JSON ({"status": ..., "components": ...})."""
-    response = httpx.get(url, timeout=timeout_s)
-    body: dict[str, Any] = response.json()
-    result: dict[str, Any] = {"ok": response.status_code == 200 and body.get("status") == "ok"}
+    import urllib3
+
+    response = urllib3.request("GET", url, timeout=timeout_s, retries=False)
+    body: dict[str, Any] = json.loads(response.data)
+    result: dict[str, Any] = {"ok": response.status == 200 and body.get("status") == "ok"}
     if isinstance(body.get("components"), Mapping):
         result["components"] = body["components"]
     return result

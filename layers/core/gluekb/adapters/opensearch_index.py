@@ -58,6 +58,7 @@ from gluekb.adapters.search_index import (
     prepare_operations,
     query_vector,
     reciprocal_rank_fusion,
+    resolve_vector,
 )
 from gluekb.errors import ConfigurationError, DependencyUnavailable, GluekbError
 from gluekb.models.index import Chunk, SearchHit
@@ -66,7 +67,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from gluekb.adapters.search_index import QueryVector
+    from gluekb.adapters.search_index import LazyQueryVector, QueryVector
     from gluekb.models.index import IndexOperation
     from gluekb.settings import _Search
 
@@ -764,13 +765,14 @@ class OpenSearchIndex:
     def hybrid(
         self,
         query: str,
-        vector: QueryVector | None,
+        vector: LazyQueryVector | None,
         organizations: Sequence[str],
         *,
         types: Sequence[str] | None = None,
         k: int = 10,
     ) -> list[SearchHit]:
-        values = None if vector is None else query_vector(vector, self._dimension)
+        resolved = resolve_vector(vector)  # one _msearch carries all three queries
+        values = None if resolved is None else query_vector(resolved, self._dimension)
         words, k = bm25_words(query), _bounded(k)
         if not organizations or types == [] or k == 0:
             return []

@@ -17,7 +17,7 @@ Semantics both adapters share (the helpers below keep them identical):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     # A query vector may be a plain list: the Lambda side gets it as JSON from POST /embed and
     # need not import numpy for it.
     QueryVector = NDArray[np.float32] | Sequence[float]
+    # Or a zero-argument callable returning one (or None), which `hybrid` calls only after its
+    # lexical and exact lookups: the caller can compute the embedding meanwhile (the worker
+    # embeds in another process), so embedding and BM25 overlap.
+    LazyQueryVector = QueryVector | Callable[[], QueryVector | None]
 
 # Reciprocal rank fusion constant (Cormack et al. 2009; OpenSearch's score-ranker default too).
 RRF_RANK_CONSTANT = 60
@@ -102,14 +106,15 @@ class SearchIndex(Protocol):
     def hybrid(
         self,
         query: str,
-        vector: QueryVector | None,
+        vector: LazyQueryVector | None,
         organizations: Sequence[str],
         *,
         types: Sequence[str] | None = None,
         k: int = 10,
     ) -> list[SearchHit]:
         """BM25 and k-NN fused (reciprocal rank fusion, or the backend's native hybrid query).
-        With `vector=None` (embedder down) it is BM25 alone."""
+        With `vector=None` (embedder down) it is BM25 alone. `vector` may be a callable (see
+        `LazyQueryVector`)."""
 
     def source_chunks(self, source_id: str, organizations: Sequence[str]) -> list[Chunk]: ...
 
@@ -199,6 +204,10 @@ def prepare_operations(
     return prepared
 
 
+def resolve_vector(vector: LazyQueryVector | None) -> QueryVector | None:
+    return vector() if callable(vector) else vector
+
+
 def query_vector(vector: QueryVector, dimension: int) -> list[float]:
     """A query vector checked for length and finiteness, as plain floats."""
     values = [float(value) for value in vector]
@@ -262,12 +271,24 @@ def identifier_candidates(query: str) -> list[str]:
     return candidates[:MAX_IDENTIFIER_CANDIDATES]
 
 
+def owns_identifiers(chunk: Chunk) -> bool:
+    """A record card (an IT Glue record's first chunk): its identifiers are the record's own."""
+    return (
+        chunk.position == 0
+        and "resource_type" in chunk.metadata
+        and chunk.source_type != "document"
+    )
+
+
 def reciprocal_rank_fusion(
     exact: Sequence[SearchHit], rankings: Iterable[Sequence[SearchHit]], k: int
 ) -> list[SearchHit]:
-    """Exact identifier hits first, then the rankings fused by 1/(60 + rank) summed.
+    """Exact identifier hits first, then the rankings fused by 1/(60 + rank) summed. Among exact
+    hits, a record's own card (the device whose Primary IP it is) comes before chunks that only
+    mention the identifier (a document citing that IP).
 
-    Scores: an exact hit scores 1 + its fused score; everything else its fused score (< 1)."""
+    Scores: an exact hit scores 1 + its fused score (+0.5 when it is the owner's card);
+    everything else its fused score (< 1)."""
     fused: dict[str, float] = {}
     matched: dict[str, set[MatchedBy]] = {}
     best: dict[str, SearchHit] = {}
@@ -285,14 +306,21 @@ def reciprocal_rank_fusion(
         best.setdefault(key, hit)
         fused.setdefault(key, 0.0)
     exact_order = {hit.chunk.chunk_id: i for i, hit in enumerate(exact)}
+    owners = {key for key in exact_ids if owns_identifiers(best[key].chunk)}
     order = sorted(
         fused,
-        key=lambda key: (key not in exact_ids, -fused[key], exact_order.get(key, 0), key),
+        key=lambda key: (
+            key not in exact_ids,
+            key not in owners,
+            -fused[key],
+            exact_order.get(key, 0),
+            key,
+        ),
     )
     return [
         SearchHit(
             chunk=best[key].chunk,
-            score=fused[key] + (1.0 if key in exact_ids else 0.0),
+            score=fused[key] + (1.0 if key in exact_ids else 0.0) + (0.5 if key in owners else 0.0),
             matched_by=sorted(matched[key], key=_MATCH_ORDER.__getitem__),
             snippet=best[key].snippet,
         )

@@ -36,6 +36,9 @@ def cli() -> None:
 )
 @click.option("--aws-port", type=int, help="Emulated AWS endpoint port (default 4577).")
 @click.option("--control-port", type=int, help="Local stack health port (default 8001).")
+@click.option(
+    "--worker-port", type=int, help="Embedding worker port (default 8081; 0 picks a free one)."
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
     "--worker/--no-worker",
@@ -62,6 +65,7 @@ def up(
     api_port: int | None,
     aws_port: int | None,
     control_port: int | None,
+    worker_port: int | None,
     host: str,
     worker: bool,
     parameters: tuple[str, ...],
@@ -86,6 +90,7 @@ def up(
             api_port=settings.api_port if api_port is None else api_port,
             aws_port=settings.aws_port if aws_port is None else aws_port,
             control_port=settings.control_port if control_port is None else control_port,
+            worker_port=settings.worker_port if worker_port is None else worker_port,
             aws_endpoint_url=settings.aws_endpoint_url,
             host=host,
             worker=worker,
@@ -208,8 +213,11 @@ async def _first_sync_progress(stack: object, stop: asyncio.Event) -> None:
 
 def main() -> None:
     from gluekb.cli.keys import keys
+    from gluekb.cli.query import ask, search
     from gluekb.cli.sync import demo, sync
 
+    cli.add_command(ask)
+    cli.add_command(search)
     cli.add_command(keys)
     cli.add_command(sync)
     cli.add_command(demo)

@@ -292,8 +292,11 @@ def _file(doc: SourceDocument, budget: int, overlap: int) -> list[tuple[str | No
 def chunk_document(
     doc: SourceDocument, budget: int = BUDGET, overlap: int = OVERLAP
 ) -> list[Chunk]:
+    cards = 0
     if doc.kind == "record":
-        parts = _record_card(doc, budget) + _notes(doc, budget, overlap)
+        card = _record_card(doc, budget)
+        cards = len(card)
+        parts = card + _notes(doc, budget, overlap)
     elif doc.kind == "article":
         parts = _article(doc, budget, overlap)
         if doc.notes:
@@ -307,9 +310,12 @@ def chunk_document(
     chunks = []
     for position, (heading, text) in enumerate(parts[:MAX_CHUNKS_PER_SOURCE]):
         title = f"{doc.title} > {heading}" if heading and doc.kind != "record" else doc.title
-        # The card carries the record's own identifiers; every chunk adds those in its text.
-        own = doc.identifiers if doc.kind == "record" and position == 0 else {}
-        identifiers = merge_identifiers(own, extract_identifiers(text))
+        # A record's card carries the record's own identifiers (not a gateway or DNS server it
+        # merely mentions); every other chunk carries the identifiers found in its text.
+        if position < cards:
+            identifiers = merge_identifiers(doc.identifiers) if position == 0 else {}
+        else:
+            identifiers = merge_identifiers(extract_identifiers(text))
         metadata = dict(doc.metadata)
         if heading:
             metadata["heading"] = heading

@@ -3,8 +3,11 @@ exactly like one that does not exist, so nothing reveals it (not even its existe
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from gluekb.adapters.sqs import JobQueue
 from gluekb.adapters.state_store import StateStore
@@ -15,6 +18,33 @@ from gluekb.models.views import OrganizationView, SyncQueued, SyncStatusView
 from gluekb.services.auth import require_scope
 
 NOT_FOUND = "organization not found"
+
+
+class OrganizationSource(Protocol):
+    def organizations(self) -> list[dict[str, Any]]: ...
+
+
+class OrganizationDirectory:
+    """The organization registry, re-read at most every `ttl_s` (it changes on discovery only),
+    so answering from the query cache needs no database read."""
+
+    def __init__(
+        self,
+        state: OrganizationSource,
+        ttl_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.state = state
+        self.ttl_s = ttl_s
+        self.clock = clock
+        self._cached: tuple[float, list[dict[str, Any]]] | None = None
+        self._lock = threading.Lock()
+
+    def organizations(self) -> list[dict[str, Any]]:
+        with self._lock:
+            if self._cached is None or self._cached[0] <= self.clock():
+                self._cached = (self.clock() + self.ttl_s, self.state.organizations())
+            return self._cached[1]
 
 
 def _view(entry: dict[str, Any], state: StateStore) -> OrganizationView:
@@ -29,7 +59,7 @@ def _view(entry: dict[str, Any], state: StateStore) -> OrganizationView:
     )
 
 
-def visible_organizations(principal: Principal, state: StateStore) -> list[dict[str, Any]]:
+def visible_organizations(principal: Principal, state: OrganizationSource) -> list[dict[str, Any]]:
     return [o for o in state.organizations() if principal.can_see(o["id"])]
 
 
@@ -37,7 +67,9 @@ def list_organizations(principal: Principal, state: StateStore) -> list[Organiza
     return [_view(o, state) for o in visible_organizations(principal, state)]
 
 
-def resolve_organization(principal: Principal, state: StateStore, reference: str) -> dict[str, Any]:
+def resolve_organization(
+    principal: Principal, state: OrganizationSource, reference: str
+) -> dict[str, Any]:
     """An organization by id or by name (case-insensitive), among those the caller may see."""
     wanted = reference.strip().lower()
     candidates = visible_organizations(principal, state)

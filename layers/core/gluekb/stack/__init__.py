@@ -1,0 +1,1 @@
+"""The embedded local stack (`gluekb up`): emulator, Lambda runtimes, gateway, event sources."""
