@@ -13,6 +13,7 @@ from gluekb.adapters.api_keys import ApiKeyStore
 from gluekb.adapters.aws import AwsClients
 from gluekb.adapters.catalog_store import CatalogStore
 from gluekb.adapters.embedder import HttpEmbedder
+from gluekb.adapters.mailer import SesMailer
 from gluekb.adapters.search_index import SearchIndex, open_search_index
 from gluekb.adapters.sqs import JobQueue
 from gluekb.adapters.state_store import StateStore
@@ -23,6 +24,8 @@ from gluekb.services.cache import QueryCache
 from gluekb.services.health import Probe
 from gluekb.services.organizations import OrganizationDirectory
 from gluekb.services.search import SearchService
+from gluekb.services.ticket_setup import ticket_desk as build_ticket_desk
+from gluekb.services.tickets import TicketDesk
 from gluekb.settings import ApiSettings, get_settings
 
 settings = get_settings(ApiSettings)  # validated at cold start: a bad deploy fails here
@@ -76,6 +79,16 @@ def search_service() -> SearchService:
 @cache
 def answer_service() -> AnswerService:
     return AnswerService(search_service(), catalog(), query_cache())
+
+
+@cache
+def ticket_desk() -> TicketDesk:
+    return build_ticket_desk(settings, clients(), embedder())
+
+
+@cache
+def mailer() -> SesMailer:
+    return SesMailer(clients().ses)
 
 
 @cache
