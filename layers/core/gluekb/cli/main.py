@@ -213,6 +213,7 @@ async def _first_sync_progress(stack: object, stop: asyncio.Event) -> None:
 
 def main() -> None:
     from gluekb.cli.keys import keys
+    from gluekb.cli.mail import email_commands
     from gluekb.cli.query import ask, search
     from gluekb.cli.sync import demo, sync
 
@@ -221,4 +222,5 @@ def main() -> None:
     cli.add_command(keys)
     cli.add_command(sync)
     cli.add_command(demo)
+    cli.add_command(email_commands)
     cli()
