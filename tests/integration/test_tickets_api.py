@@ -413,6 +413,12 @@ def test_similar_tickets_come_from_the_index_of_organizations_the_key_may_see(
         "FortiClient VPN will not connect for the sales team.",
         requester_email="m.kowalski@contoso.com",
     )
+    stranger = deliver(
+        api,
+        mail("plain.eml")
+        .replace(b"jane.doe@acmecorp.com", b"someone@unknown-firm.com")
+        .replace(b"CAF3x7k1plain0001", b"CAF3x7k1stranger2"),
+    )["ticket_id"]
     index_everything_queued(api, embedder)
     # When Acme's desk asks for tickets like the first one
     status, similar = api.call("GET", f"/v1/tickets/{first}/similar", key="acme")
@@ -424,12 +430,23 @@ def test_similar_tickets_come_from_the_index_of_organizations_the_key_may_see(
     best = similar["tickets"][0]
     assert best["organization_id"] == ACME and best["subject"] == "Cannot connect to VPN"
     assert best["status"] == "open"
-    # And a key for every organization finds Contoso's too
-    _, everywhere = api.call("GET", f"/v1/tickets/{first}/similar", limit=2)
-    assert {t["ticket_id"] for t in everywhere["tickets"]} == {again, contoso}
+    # And a key for every organization finds Contoso's and the unassigned one too
+    _, everywhere = api.call("GET", f"/v1/tickets/{first}/similar", limit=3)
+    assert {t["ticket_id"] for t in everywhere["tickets"]} == {again, contoso, stranger}
     # And search finds tickets as a type of their own
     status, hits = api.call(
         "POST", "/v1/search", key="acme", body={"query": "FortiClient VPN", "types": ["ticket"]}
     )
     assert status == 200, hits
     assert {h["source_id"] for h in hits["results"]} == {f"ticket:{first}", f"ticket:{again}"}
+    # And a key for every organization finds unassigned tickets too
+    _, everything = api.call("POST", "/v1/search", body={"query": "VPN", "types": ["ticket"]})
+    assert f"ticket:{stranger}" in {h["source_id"] for h in everything["results"]}
+    # But a key without the tickets scope never finds a ticket, asked for or not
+    for body in ({"query": "FortiClient VPN"}, {"query": "FortiClient VPN", "types": ["ticket"]}):
+        status, hidden = api.call("POST", "/v1/search", key="search_only", body=body)
+        assert status == 200 and all(h["type"] != "ticket" for h in hidden["results"]), hidden
+    _, none = api.call(
+        "POST", "/v1/search", key="search_only", body={"query": "VPN", "types": ["ticket"]}
+    )
+    assert none["results"] == []
