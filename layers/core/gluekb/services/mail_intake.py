@@ -271,7 +271,7 @@ class MailIntake:
             sender_unverified=unverified,
         )
         self.desk.store.create(ticket, inbound, intake_key=intake_key)
-        self.desk.index(ticket.id)
+        self.desk.index(ticket.id, ticket, [inbound])
         outcome = MailOutcome(
             status="ticket_created",
             ticket_id=ticket.id,

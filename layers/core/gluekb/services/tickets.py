@@ -140,11 +140,21 @@ class TicketDesk:
     clock: Callable[[], datetime] = _now
 
     # ------------------------------------------------------------ indexing
-    def index(self, ticket_id: str) -> None:
-        ticket = self.store.get(ticket_id)
+    def index(
+        self,
+        ticket_id: str,
+        ticket: Ticket | None = None,
+        messages: list[TicketMessage] | None = None,
+    ) -> None:
+        """Queue the ticket for (re)indexing. A caller that just wrote the ticket and holds all
+        of its messages passes them, saving two reads."""
         if ticket is None:
-            return
-        document = ticket_document(ticket, self.store.messages(ticket_id))
+            ticket = self.store.get(ticket_id)
+            if ticket is None:
+                return
+        if messages is None:
+            messages = self.store.messages(ticket_id)
+        document = ticket_document(ticket, messages)
         body = document.model_dump_json()
         job: dict[str, Any] = {
             "op": "upsert",
@@ -224,7 +234,7 @@ class TicketDesk:
             sent_by=principal.key_id,
         )
         self.store.create(ticket, message, intake_key=None)
-        self.index(ticket.id)
+        self.index(ticket.id, ticket, [message])
         return TicketView(**ticket.model_dump(), messages=[message])
 
     def update_ticket(
