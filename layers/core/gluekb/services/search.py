@@ -171,23 +171,20 @@ class SearchService:
         ):
             # Tickets from senders no organization knows yet: visible to keys for every one.
             organizations = [*organizations, UNASSIGNED]
-        if types == []:
-            organizations = []  # nothing this key may search was asked for
+        searched = organizations if types != [] else []  # [] : only types this key may not see
         key = None
-        if self.cache is not None and organizations:
+        if self.cache is not None and searched:
             key = QueryCache.key(
                 "search",
-                request.model_dump() | {"orgs": organizations, "types": types},
-                self.index.generation(organizations),
+                request.model_dump() | {"orgs": searched, "types": types},
+                self.index.generation(searched),
             )
             cached = self.cache.get(key)
             if cached is not None:
                 took = round((time.perf_counter() - started) * 1000, 2)
                 return cached.model_copy(update={"cached": True, "took_ms": took})  # type: ignore[no-any-return]
         found, degraded = (
-            self.hits(request.query, organizations, types, request.limit)
-            if organizations
-            else ([], False)
+            self.hits(request.query, searched, types, request.limit) if searched else ([], False)
         )
         response = SearchResponse(
             query=request.query,

@@ -40,13 +40,12 @@ def similar_tickets(
         return SimilarTickets(tickets=[], degraded=False)
     # Several chunks per ticket: ask for more hits than tickets wanted.
     hits, degraded = search.hits(query, organizations, ["ticket"], (limit + 1) * 4)
+    allowed = set(organizations)
     found: dict[str, SimilarTicket] = {}
     for hit in hits:
         chunk = hit.chunk
-        if not principal.can_see(chunk.organization_id) or chunk.organization_id not in (
-            organizations
-        ):
-            continue  # the index filters by organization; this is belt and braces
+        if chunk.organization_id not in allowed or chunk.source_type != "ticket":
+            continue  # the index filters both; this is belt and braces
         ticket_id = chunk.metadata.get("ticket_id") or chunk.source_id.removeprefix(SOURCE_PREFIX)
         if ticket_id == exclude_ticket or ticket_id in found:
             continue
