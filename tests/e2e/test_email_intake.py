@@ -100,10 +100,16 @@ def test_a_virus_is_quarantined_and_the_cli_says_why(running_stack: RunningStack
     assert "quarantined" in output and "virus" in output
 
 
-def test_mail_no_receipt_rule_takes_is_not_delivered(running_stack: RunningStack) -> None:
-    code, output = gluekb_email_send(running_stack, MAIL / "forwarded.eml", as_json=False)
-    assert code == 2 and "SES would not accept this message" in output, output
-    code, created = gluekb_email_send(
-        running_stack, MAIL / "forwarded.eml", "--to", "support@example.com"
+def test_mail_no_receipt_rule_takes_is_not_delivered(
+    running_stack: RunningStack, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere.eml"
+    elsewhere.write_bytes(
+        (MAIL / "forwarded.eml")
+        .read_bytes()
+        .replace(b"To: Service Desk <support@example.com>", b"To: <sales@example.org>")
     )
+    code, output = gluekb_email_send(running_stack, elsewhere, as_json=False)
+    assert code == 2 and "SES would not accept this message" in output, output
+    code, created = gluekb_email_send(running_stack, elsewhere, "--to", "support@example.com")
     assert code == 0 and created["status"] == "ticket_created", created
