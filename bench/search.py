@@ -17,23 +17,27 @@ Prints one JSON object.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as `python bench/<name>.py`, this folder comes first on sys.path, where bench/email.py would
+# stand in for the standard library's email package: the project root takes its place.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
+
 import argparse
 import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import apsw
 import httpx
 import numpy as np
 import sqlite_vec
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.index import corpus, operation, percentile_ms, unit_vectors
 from bench.stack import ROOT, running_stack

@@ -34,37 +34,76 @@ def project_root() -> Path:
     return ROOT
 
 
-@pytest.fixture
-def moto_stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """template.yaml provisioned on in-process moto; yields clients and each function's env.
+def _provisioned_stack(clients: Any, tmp_path: Path) -> dict[str, Any]:
+    """template.yaml provisioned through `clients`; each function's environment resolved.
 
     What the template takes from resources moto cannot emulate gets its local equivalent, as
     `gluekb up` does: the embedded index in a temporary folder, and an embedder URL where
     nothing listens (the embedder is down unless a test serves one: intake then degrades)."""
-    from moto import mock_aws
-
-    from gluekb.adapters.aws import AwsClients
     from gluekb.stack.local import LOCAL_PARAMETERS
     from gluekb.stack.provision import Provisioner
     from gluekb.stack.template import Template
 
+    template = Template(ROOT / "template.yaml", LOCAL_PARAMETERS)
+    Provisioner(
+        template, clients, {"WebhookSecret": '{"signing_secret":"s3cr3t"}'}, tls=False
+    ).provision()
+    env = {}
+    for spec in template.functions():
+        resolved = template.resolve(spec.environment)
+        env[spec.name] = {k: str(v) for k, v in resolved.items() if v is not None}
+        if "GLUEKB_SEARCH_BACKEND" in env[spec.name]:
+            env[spec.name].update(
+                GLUEKB_SEARCH_BACKEND="embedded",
+                GLUEKB_INDEX_PATH=str(tmp_path / "index"),
+                GLUEKB_EMBEDDER_URL="http://127.0.0.1:9",
+            )
+    return {"clients": clients, "template": template, "env": env}
+
+
+@pytest.fixture
+def moto_stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """template.yaml provisioned on in-process moto; yields clients and each function's env."""
+    from moto import mock_aws
+
+    from gluekb.adapters.aws import AwsClients
+
     with mock_aws():
-        template = Template(ROOT / "template.yaml", LOCAL_PARAMETERS)
-        clients = AwsClients("us-east-1")
-        Provisioner(
-            template, clients, {"WebhookSecret": '{"signing_secret":"s3cr3t"}'}, tls=False
-        ).provision()
-        env = {}
-        for spec in template.functions():
-            resolved = template.resolve(spec.environment)
-            env[spec.name] = {k: str(v) for k, v in resolved.items() if v is not None}
-            if "GLUEKB_SEARCH_BACKEND" in env[spec.name]:
-                env[spec.name].update(
-                    GLUEKB_SEARCH_BACKEND="embedded",
-                    GLUEKB_INDEX_PATH=str(tmp_path / "index"),
-                    GLUEKB_EMBEDDER_URL="http://127.0.0.1:9",
-                )
-        yield {"clients": clients, "template": template, "env": env}
+        yield _provisioned_stack(AwsClients("us-east-1"), tmp_path)
+
+
+@pytest.fixture
+def moto_server_stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """template.yaml provisioned on the local AWS emulator in its own process (as `gluekb up`
+    runs it): for tests that measure this process alone (memory), with moto's copies elsewhere.
+    Each function's env names the endpoint (`AWS_ENDPOINT_URL`)."""
+    import json
+    import subprocess
+    import sys
+
+    from gluekb.adapters.aws import AwsClients
+
+    state = str(tmp_path / "aws")
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "gluekb.stack.aws_emulator", "--port", "0", "--state-dir", state],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert emulator.stdout is not None
+        url = json.loads(emulator.stdout.readline())["url"]
+        stack = _provisioned_stack(AwsClients("us-east-1", url), tmp_path)
+        for env in stack["env"].values():
+            env["AWS_ENDPOINT_URL"] = url
+        yield stack
+    finally:
+        emulator.terminate()
+        try:
+            emulator.wait(10)
+        except subprocess.TimeoutExpired:
+            emulator.kill()
+            emulator.wait()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from app.routes import health, organizations, records, search
+from app.routes import health, organizations, records, search, tickets
 from gluekb import __version__
 from gluekb.errors import GluekbError, RateLimited
 from gluekb.observability import MetricUnit, logger, metrics
@@ -90,4 +90,5 @@ def create_app() -> FastAPI:
     app.include_router(organizations.router)
     app.include_router(search.router)
     app.include_router(records.router)
+    app.include_router(tickets.router)
     return app

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -65,7 +65,7 @@ class MailStore:
         index: int,
         filename: str,
         content_type: str,
-        data: bytes,
+        data: bytes | bytearray,
         inline: bool,
         content_id: str | None,
     ) -> Attachment:
@@ -77,7 +77,7 @@ class MailStore:
             self.client.put_object(
                 Bucket=self.bucket,
                 Key=key,
-                Body=data,
+                Body=cast(bytes, data),  # botocore sends a bytearray as is (no copy)
                 ContentType=content_type[:200],
                 Metadata={"sha256": digest},
             )

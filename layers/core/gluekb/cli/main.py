@@ -213,6 +213,7 @@ async def _first_sync_progress(stack: object, stop: asyncio.Event) -> None:
 
 def main() -> None:
     from gluekb.cli.keys import keys
+    from gluekb.cli.mail import email_commands
     from gluekb.cli.mcp import mcp
     from gluekb.cli.query import ask, search
     from gluekb.cli.repos import repos
@@ -227,4 +228,5 @@ def main() -> None:
     cli.add_command(demo)
     cli.add_command(repos)
     cli.add_command(webhooks)
+    cli.add_command(email_commands)
     cli()

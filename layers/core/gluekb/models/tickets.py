@@ -216,3 +216,21 @@ class ReplySent(BaseModel):
     message_id: str
     to: list[str]
     status: TicketStatus
+
+
+class SimilarTicket(BaseModel):
+    ticket_id: str
+    organization_id: str
+    subject: str
+    status: str | None = None
+    intent: str | None = None
+    priority: str | None = None
+    updated_at: datetime | None = None
+    score: float
+    matched_by: list[str]
+    snippet: str | None = Field(default=None, description="the closest message, matches marked")
+
+
+class SimilarTickets(BaseModel):
+    tickets: list[SimilarTicket]
+    degraded: bool = Field(description="true when semantic search was unavailable (BM25 only)")

@@ -29,7 +29,7 @@ from gluekb.models.catalog import CatalogRecord
 from gluekb.models.index import SearchHit
 from gluekb.services.auth import require_scope
 from gluekb.services.cache import QueryCache
-from gluekb.services.search import SearchService
+from gluekb.services.search import SOURCE_TYPES, SearchService
 
 NO_DATA = "No data available"
 Kind = Literal["attribute", "list", "contact", "impact"]
@@ -339,7 +339,12 @@ class AnswerService:
             or question
         )
         entity = ENTITIES.get(meaning.entity) if meaning.entity else None
-        types = sorted({t.removesuffix("s") for t in entity.resource_types}) if entity else None
+        # Facts come from records: tickets (which often name the same hosts) never crowd them out.
+        types = (
+            sorted({t.removesuffix("s") for t in entity.resource_types})
+            if entity
+            else [t for t in SOURCE_TYPES if t != "ticket"]
+        )
         hits, degraded = self.search.hits(
             question if meaning.kind == "impact" else query, organizations, types, 30
         )

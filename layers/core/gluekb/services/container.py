@@ -2,7 +2,7 @@
 
 The `api` function and the MCP server build the same things the same way from here: clients,
 stores, the search index, the embedder client (the worker's `POST /embed`, never torch), the
-query cache, search, answers, authentication and the audit log. Each is made on first use, so a
+query cache, search, answers, tickets and their mailer, authentication and the audit log. Each is made on first use, so a
 Lambda cold start pays only for what its first request touches.
 """
 
@@ -17,6 +17,7 @@ from gluekb.adapters.audit_log import AuditLog
 from gluekb.adapters.aws import AwsClients
 from gluekb.adapters.catalog_store import CatalogStore
 from gluekb.adapters.embedder import HttpEmbedder
+from gluekb.adapters.mailer import SesMailer
 from gluekb.adapters.search_index import SearchIndex, open_search_index
 from gluekb.adapters.sqs import JobQueue
 from gluekb.adapters.state_store import StateStore
@@ -28,6 +29,7 @@ from gluekb.services.organizations import OrganizationDirectory
 from gluekb.services.search import SearchService
 
 if TYPE_CHECKING:
+    from gluekb.services.tickets import TicketDesk
     from gluekb.adapters.itglue import ItGlueClient
     from gluekb.settings import ApiSettings
 
@@ -83,6 +85,16 @@ class Services:
     @cached_property
     def authenticator(self) -> Authenticator:
         return Authenticator(ApiKeyStore(self.clients.dynamodb, self.settings.keys_table))
+
+    @cached_property
+    def tickets(self) -> TicketDesk:
+        from gluekb.services.ticket_setup import ticket_desk
+
+        return ticket_desk(self.settings, self.clients, self.embedder)
+
+    @cached_property
+    def mailer(self) -> SesMailer:
+        return SesMailer(self.clients.ses)
 
     @cached_property
     def audit_log(self) -> AuditLog:

@@ -152,7 +152,7 @@ class MailIntake:
         message_hash = hashlib.sha256(headers.message_id.encode("utf-8", "replace")).hexdigest()
 
         def store(
-            index: int, name: str, kind: str, data: bytes, inline: bool, cid: str | None
+            index: int, name: str, kind: str, data: bytes | bytearray, inline: bool, cid: str | None
         ) -> Attachment:
             return self.mail.put_attachment(message_hash, index, name, kind, data, inline, cid)
 
@@ -271,7 +271,7 @@ class MailIntake:
             sender_unverified=unverified,
         )
         self.desk.store.create(ticket, inbound, intake_key=intake_key)
-        self.desk.index(ticket.id)
+        self.desk.index(ticket.id, ticket, [inbound])
         outcome = MailOutcome(
             status="ticket_created",
             ticket_id=ticket.id,

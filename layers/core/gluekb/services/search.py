@@ -20,6 +20,7 @@ from gluekb.adapters.search_index import SearchIndex
 from gluekb.errors import DependencyUnavailable
 from gluekb.models.auth import Principal
 from gluekb.models.index import SearchHit
+from gluekb.models.tickets import UNASSIGNED
 from gluekb.observability import build_logger
 from gluekb.services.auth import require_scope
 from gluekb.services.cache import QueryCache
@@ -38,6 +39,14 @@ SOURCE_TYPES = (
     "configuration", "flexible_asset", "password", "document", "contact", "location", "domain",
     "organization", "ticket", "git_file",
 )  # fmt: skip
+
+
+def searchable_types(principal: Principal, requested: list[str] | None) -> list[str] | None:
+    """The types a caller's search covers (None: all). Tickets hold customers' mail: only keys
+    with the `tickets` scope find them, as only those may read them through the tickets API."""
+    if principal.has("tickets"):
+        return requested
+    return [t for t in (requested or SOURCE_TYPES) if t != "ticket"]
 
 
 class SearchRequest(BaseModel):
@@ -153,21 +162,29 @@ class SearchService:
         require_scope(principal, "search")
         started = time.perf_counter()
         organizations, names = self.scope(principal, request.organization)
+        types = searchable_types(principal, request.types)
+        if (
+            request.organization is None
+            and principal.all_organizations
+            and (types is None or "ticket" in types)
+            and principal.has("tickets")
+        ):
+            # Tickets from senders no organization knows yet: visible to keys for every one.
+            organizations = [*organizations, UNASSIGNED]
+        searched = organizations if types != [] else []  # [] : only types this key may not see
         key = None
-        if self.cache is not None and organizations:
+        if self.cache is not None and searched:
             key = QueryCache.key(
                 "search",
-                request.model_dump() | {"orgs": organizations},
-                self.index.generation(organizations),
+                request.model_dump() | {"orgs": searched, "types": types},
+                self.index.generation(searched),
             )
             cached = self.cache.get(key)
             if cached is not None:
                 took = round((time.perf_counter() - started) * 1000, 2)
                 return cached.model_copy(update={"cached": True, "took_ms": took})  # type: ignore[no-any-return]
         found, degraded = (
-            self.hits(request.query, organizations, request.types, request.limit)
-            if organizations
-            else ([], False)
+            self.hits(request.query, searched, types, request.limit) if searched else ([], False)
         )
         response = SearchResponse(
             query=request.query,

@@ -18,7 +18,6 @@ from typing import Any
 from gluekb.adapters.document_store import INLINE_LIMIT_BYTES, DocumentStore
 from gluekb.adapters.mailer import SesMailer
 from gluekb.adapters.sqs import JobQueue
-from gluekb.adapters.state_store import StateStore
 from gluekb.adapters.ticket_store import TicketStore
 from gluekb.errors import InvalidInput, NotFound
 from gluekb.models.auth import Principal
@@ -41,7 +40,14 @@ from gluekb.models.tickets import (
 )
 from gluekb.services.auth import require_scope
 from gluekb.services.classification import IntentClassifier
-from gluekb.services.organizations import resolve_organization, visible_organizations
+from gluekb.services.organizations import (
+    NOT_FOUND as ORGANIZATION_NOT_FOUND,
+)
+from gluekb.services.organizations import (
+    OrganizationSource,
+    resolve_organization,
+    visible_organizations,
+)
 from gluekb.services.outbound_mail import (
     compose,
     new_message_id,
@@ -81,6 +87,7 @@ def ticket_document(ticket: Ticket, messages: list[TicketMessage]) -> SourceDocu
     ]
     metadata = {
         "ticket_id": ticket.id,
+        "subject": ticket.subject,
         "status": ticket.status,
         "priority": ticket.priority,
         "intent": ticket.intent,
@@ -100,6 +107,26 @@ def ticket_document(ticket: Ticket, messages: list[TicketMessage]) -> SourceDocu
     )
 
 
+def ticket_organizations(
+    principal: Principal, state: OrganizationSource, org: str | None
+) -> list[str]:
+    """The organizations whose tickets the caller may see (one, when `org` names it; an
+    organization it may not see answers like an unknown one). `unassigned` tickets are visible
+    to keys for every organization: their sender is nobody's known customer yet."""
+    if org is not None and org.strip().lower() == UNASSIGNED:
+        if not principal.can_see(UNASSIGNED):
+            raise NotFound(ORGANIZATION_NOT_FOUND)
+        return [UNASSIGNED]
+    if org is not None:
+        return [str(resolve_organization(principal, state, org)["id"])]
+    visible = [str(o["id"]) for o in visible_organizations(principal, state)]
+    if principal.all_organizations:
+        visible.append(UNASSIGNED)
+    else:
+        visible += [o for o in principal.organizations if o not in visible]
+    return visible
+
+
 @dataclass
 class TicketDesk:
     """The ticket logic shared by email intake and the API (clients passed in, built once)."""
@@ -113,11 +140,21 @@ class TicketDesk:
     clock: Callable[[], datetime] = _now
 
     # ------------------------------------------------------------ indexing
-    def index(self, ticket_id: str) -> None:
-        ticket = self.store.get(ticket_id)
+    def index(
+        self,
+        ticket_id: str,
+        ticket: Ticket | None = None,
+        messages: list[TicketMessage] | None = None,
+    ) -> None:
+        """Queue the ticket for (re)indexing. A caller that just wrote the ticket and holds all
+        of its messages passes them, saving two reads."""
         if ticket is None:
-            return
-        document = ticket_document(ticket, self.store.messages(ticket_id))
+            ticket = self.store.get(ticket_id)
+            if ticket is None:
+                return
+        if messages is None:
+            messages = self.store.messages(ticket_id)
+        document = ticket_document(ticket, messages)
         body = document.model_dump_json()
         job: dict[str, Any] = {
             "op": "upsert",
@@ -140,25 +177,11 @@ class TicketDesk:
             raise NotFound(TICKET_NOT_FOUND)
         return ticket
 
-    def _organizations(self, principal: Principal, state: StateStore, org: str | None) -> list[str]:
-        if org is not None and org.strip().lower() == UNASSIGNED:
-            if not principal.can_see(UNASSIGNED):
-                raise NotFound("organization not found")
-            return [UNASSIGNED]
-        if org is not None:
-            return [str(resolve_organization(principal, state, org)["id"])]
-        visible = [str(o["id"]) for o in visible_organizations(principal, state)]
-        if principal.all_organizations:
-            visible.append(UNASSIGNED)
-        else:
-            visible += [o for o in principal.organizations if o not in visible]
-        return visible
-
     # ------------------------------------------------------------ API
     def list_tickets(
         self,
         principal: Principal,
-        state: StateStore,
+        state: OrganizationSource,
         *,
         status: str | None,
         org: str | None,
@@ -167,7 +190,7 @@ class TicketDesk:
         cursor: str | None,
     ) -> TicketPage:
         require_scope(principal, "tickets")
-        organizations = self._organizations(principal, state, org)
+        organizations = ticket_organizations(principal, state, org)
         tickets, next_cursor = self.store.list_tickets(
             organizations, limit=limit, cursor=cursor, status=status, intent=intent
         )
@@ -178,7 +201,7 @@ class TicketDesk:
         return TicketView(**ticket.model_dump(), messages=self.store.messages(ticket.id))
 
     def create_ticket(
-        self, principal: Principal, state: StateStore, request: TicketCreate
+        self, principal: Principal, state: OrganizationSource, request: TicketCreate
     ) -> TicketView:
         require_scope(principal, "tickets")
         organization = str(resolve_organization(principal, state, request.organization)["id"])
@@ -211,11 +234,11 @@ class TicketDesk:
             sent_by=principal.key_id,
         )
         self.store.create(ticket, message, intake_key=None)
-        self.index(ticket.id)
+        self.index(ticket.id, ticket, [message])
         return TicketView(**ticket.model_dump(), messages=[message])
 
     def update_ticket(
-        self, principal: Principal, state: StateStore, ticket_id: str, request: TicketUpdate
+        self, principal: Principal, state: OrganizationSource, ticket_id: str, request: TicketUpdate
     ) -> TicketView:
         ticket = self._visible(principal, ticket_id)
         changes: dict[str, Any] = request.model_dump(exclude_none=True, exclude={"organization"})
