@@ -6,20 +6,24 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
+from gluekb.models.tickets import SimilarTicket
 from gluekb.services.answers import Answer, AskRequest
 from gluekb.services.container import Services
-from gluekb.services.search import SOURCE_TYPES, SearchRequest, SearchResponse, SearchResult
+from gluekb.services.search import SOURCE_TYPES, SearchRequest, SearchResponse
+from gluekb.services.similar_tickets import similar_tickets
 from mcp_server.auth import Tenancy
 from mcp_server.tools.params import OptionalOrganization
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
-TICKET = "ticket"  # the source type tickets are indexed under
 
 
 class SimilarIssues(BaseModel):
     text: str
     organization: str | None
-    issues: list[SearchResult] = Field(description="past tickets and incidents, most similar first")
+    issues: list[SimilarTicket] = Field(
+        description="past tickets and incidents, one entry per ticket, most similar first"
+    )
+    degraded: bool = Field(description="true when semantic search was unavailable (BM25 only)")
     note: str
 
 
@@ -129,20 +133,29 @@ def register(server: MCPServer[Any], services: Services, tenancy: Tenancy) -> No
 
         Arguments: `text` describes the problem; `organization` limits to one client; `limit`.
 
-        Returns `issues`, most similar first, each with `source_id`, `title`, `snippet`,
-        `organization_name` and `updated_at`. An empty list means no similar ticket is known
-        (or no tickets have been imported yet): that is an answer, not an error.
+        Returns `issues`, most similar first, one per ticket, each with `ticket_id`,
+        `organization_id`, `subject`, `status`, `intent`, `priority`, `updated_at`, `score` and
+        the closest message as `snippet`. An empty list means no similar ticket is known (or no
+        tickets have been imported yet): that is an answer, not an error. Needs the API key's
+        `tickets` scope.
         """
         principal = tenancy.principal(ctx)
-        request = SearchRequest(query=text, organization=organization, types=[TICKET], limit=limit)
-        found = services.search.search(principal, request)
+        found = similar_tickets(
+            principal,
+            services.search,
+            services.directory,
+            text,
+            organization=organization,
+            limit=limit,
+        )
         return SimilarIssues(
             text=text,
-            organization=found.organization,
-            issues=found.results,
+            organization=organization,
+            issues=found.tickets,
+            degraded=found.degraded,
             note=(
-                f"{len(found.results)} similar ticket(s)"
-                if found.results
+                f"{len(found.tickets)} similar ticket(s)"
+                if found.tickets
                 else "no similar tickets found (none match, or none have been imported yet)"
             ),
         )

@@ -2,8 +2,8 @@
 
 The `api` function and the MCP server build the same things the same way from here: clients,
 stores, the search index, the embedder client (the worker's `POST /embed`, never torch), the
-query cache, search, answers, tickets and their mailer, authentication and the audit log. Each is made on first use, so a
-Lambda cold start pays only for what its first request touches.
+query cache, search, answers, tickets and their mailer, authentication and the audit log. Each
+is made on first use, so a Lambda cold start pays only for what its first request touches.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from gluekb.services.organizations import OrganizationDirectory
 from gluekb.services.search import SearchService
 
 if TYPE_CHECKING:
-    from gluekb.services.tickets import TicketDesk
     from gluekb.adapters.itglue import ItGlueClient
+    from gluekb.services.tickets import TicketDesk
     from gluekb.settings import ApiSettings
 
 
