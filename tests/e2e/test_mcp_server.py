@@ -337,19 +337,20 @@ def test_http_password_reveals_need_scope_and_reason_and_are_audited_once(mcp: M
 
 
 def test_trigger_sync_queues_a_sync_the_stack_runs(mcp: Mcp) -> None:
-    acme = mcp.facts("Acme Corp")
-    key = mcp.key("http syncer", [acme.id], ["search", "sync"])
+    # Contoso: other tests read the counts of Acme's first sync, which a new run replaces.
+    contoso = mcp.facts("Contoso")
+    key = mcp.key("http syncer", [contoso.id], ["search", "sync"])
 
     def status(s: ClientSession) -> Awaitable[CallToolResult]:
-        return s.call_tool("sync_status", {"organization": acme.id})
+        return s.call_tool("sync_status", {"organization": contoso.id})
 
     before = ok(mcp.http(key, status))["statuses"][0]
 
     async def trigger(s: ClientSession) -> CallToolResult:
-        return await s.call_tool("trigger_sync", {"organization": "Acme Corp"})
+        return await s.call_tool("trigger_sync", {"organization": "Contoso"})
 
     queued = ok(mcp.http(key, trigger))
-    assert queued["organization_id"] == acme.id and queued["state"] == "queued"
+    assert queued["organization_id"] == contoso.id and queued["state"] == "queued"
 
     def finished() -> dict[str, Any] | None:
         now = ok(mcp.http(key, status))["statuses"][0]
