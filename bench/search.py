@@ -20,8 +20,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Run as `python bench/<name>.py`, this folder comes first on sys.path, where bench/email.py would
-# stand in for the standard library's email package: the project root takes its place.
+# Run as `python bench/<name>.py`, this folder comes first on sys.path, where a bench module
+# could stand in for a standard library one: the project root takes its place.
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 

@@ -9,7 +9,7 @@ examples (shipped in `gluekb/data/ticket_intents.jsonl`), plus explicit rules.
 
 The embedder is a port: the worker's POST /embed in the Lambdas, the model itself in tests.
 When it is unavailable, the rules alone decide (`method="rules"`): triage never fails the mail.
-Accuracy on the held-out examples (every 4th of each intent): `bench/email.py` reports it and
+Accuracy on the held-out examples (every 4th of each intent): `bench/email_intake.py` reports it and
 `tests/integration/test_classification.py` holds it to a floor.
 """
 

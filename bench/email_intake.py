@@ -1,6 +1,6 @@
 """Email intake: parsing, triage accuracy, the full path on the local stack, a large message.
 
-    python bench/email.py [--messages 200] [--no-demo]
+    python bench/email_intake.py [--messages 200] [--no-demo]
 
 1. Parse: every sample in events/email_intake/mail/ and CPython's email test corpus, parsed
    as intake parses them (headers, body text, attachments decoded and hashed): p50/p95 ms.
@@ -22,8 +22,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Run as `python bench/<name>.py`, this folder comes first on sys.path, where bench/email.py would
-# stand in for the standard library's email package: the project root takes its place.
+# Run as `python bench/<name>.py`, this folder comes first on sys.path, where a bench module
+# could stand in for a standard library one: the project root takes its place.
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
