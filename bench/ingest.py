@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gluekb.adapters.aws import AwsClients
 from gluekb.adapters.embedded_index import EmbeddedIndex
 from gluekb.adapters.sentence_embedder import SentenceTransformerEmbedder
+from gluekb.adapters.sqs import JobQueue
 from gluekb.models.documents import IndexJob, RecordField, Section, SourceDocument
 from gluekb.services.chunking import chunk_document
 from gluekb.services.indexing import IndexingService, embedding_text
@@ -138,23 +139,18 @@ def pipeline_rate(
 ) -> float:
     clients = AwsClients("us-east-1")
     queue = clients.sqs.get_queue_url(QueueName="gluekb-local-index")["QueueUrl"]
-    for start in range(0, len(docs), 10):
-        clients.sqs.send_message_batch(
-            QueueUrl=queue,
-            Entries=[
-                {
-                    "Id": str(i),
-                    "MessageBody": IndexJob(
-                        op="upsert",
-                        source_id=d.source_id,
-                        organization_id=d.organization_id,
-                        document=d,
-                        enqueued_at=datetime.now(UTC),
-                    ).model_dump_json(),
-                }
-                for i, d in enumerate(docs[start : start + 10])
-            ],
-        )
+    JobQueue(clients.sqs, queue).send_all(
+        [
+            IndexJob(
+                op="upsert",
+                source_id=d.source_id,
+                organization_id=d.organization_id,
+                document=d,
+                enqueued_at=datetime.now(UTC),
+            )
+            for d in docs
+        ]
+    )
     index = EmbeddedIndex(home, dimension=embedder.dimension, writer=True)
     # As gpu_worker/__main__.py builds it: CPU sub-batches of 16 behind the priority gate.
     sub_batch = 64 if embedder.device == "cuda" else 16

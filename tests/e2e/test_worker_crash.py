@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from gluekb.adapters.embedded_index import EmbeddedIndex
+from gluekb.adapters.sqs import JobQueue
 from gluekb.models.documents import IndexJob, RecordField, SourceDocument
 from gluekb.services.chunking import chunk_document
 from tests.e2e.conftest import RunningStack, start_stack, stop_stack
@@ -62,23 +63,18 @@ def test_kill_9_mid_batch_ten_times_loses_and_duplicates_nothing(tmp_path: Path)
         stack = running.stack
         docs = [document(n) for n in range(DOCUMENTS)]
         queue = running.resource("IndexQueue")
-        for start in range(0, DOCUMENTS, 10):
-            running.clients.sqs.send_message_batch(
-                QueueUrl=queue,
-                Entries=[
-                    {
-                        "Id": str(i),
-                        "MessageBody": IndexJob(
-                            op="upsert",
-                            source_id=d.source_id,
-                            organization_id=ORG,
-                            document=d,
-                            enqueued_at=datetime.now(UTC),
-                        ).model_dump_json(),
-                    }
-                    for i, d in enumerate(docs[start : start + 10])
-                ],
-            )
+        JobQueue(running.clients.sqs, queue).send_all(
+            [
+                IndexJob(
+                    op="upsert",
+                    source_id=d.source_id,
+                    organization_id=ORG,
+                    document=d,
+                    enqueued_at=datetime.now(UTC),
+                )
+                for d in docs
+            ]
+        )
         kills = 0
         while kills < KILLS:
             # When a worker has finished at least one batch and holds the next one in flight
