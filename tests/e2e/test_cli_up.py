@@ -82,9 +82,9 @@ def test_gluekb_up_starts_green_and_ctrl_c_stops_everything(tmp_path: Path) -> N
         output, _ = proc.communicate(timeout=10)
     stop_s = time.monotonic() - stopping
     assert proc.returncode == 0, output
-    assert stop_s < 5, f"stopped in {stop_s:.1f}s"
+    assert stop_s < 5, output
     assert startup_s < 20
     assert not [pid for pid in children if _alive(pid)]
-    assert "ready in" in output and "stopped" in output
+    assert "ready in" in output and "stopped in" in output
     assert "Traceback" not in output, output
     assert not (tmp_path / "stack.json").exists()

@@ -6,6 +6,7 @@ import asyncio
 import json
 import signal
 import sys
+import time
 from pathlib import Path
 from secrets import token_urlsafe
 
@@ -128,8 +129,10 @@ async def _serve(stack: object) -> None:
     if stack.first_sync_task is not None:
         watcher.cancel()
     click.echo("stopping ...")
+    stopping = time.perf_counter()
     await stack.stop()
-    click.echo("stopped")
+    phases = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in stack.stop_phases.items())
+    click.echo(f"stopped in {time.perf_counter() - stopping:.1f}s ({phases})")
 
 
 @cli.command()

@@ -131,12 +131,19 @@ class SqsEventSource:
         for index in range(max(1, self.mapping.max_concurrency)):
             self._tasks.append(asyncio.create_task(self._poll(), name=f"{self.name}#{index}"))
 
-    async def stop(self) -> None:
+    async def stop(self, grace_s: float | None = None) -> None:
+        """Stop polling. A batch that finishes within the grace period is deleted as usual; one
+        still running after it is released (visibility 0), so the next start redelivers it at
+        once instead of after the queue's visibility timeout (15 minutes for sync jobs)."""
         self._stopping.set()
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=self.poll_wait_s + 2)
-        for task in self._tasks:
+        if not self._tasks:
+            return
+        grace = self.poll_wait_s + 0.5 if grace_s is None else grace_s
+        _, running = await asyncio.wait(self._tasks, timeout=grace)
+        for task in running:
             task.cancel()
+        if running:
+            await asyncio.wait(running, timeout=2)
 
     async def _receive(self, limit: int) -> list[MessageTypeDef]:
         response = await asyncio.to_thread(
@@ -163,7 +170,9 @@ class SqsEventSource:
         while not self._stopping.is_set():
             try:
                 batch = await self._gather_batch()
-                if batch:
+                if batch and self._stopping.is_set():
+                    await self._release(batch)
+                elif batch:
                     await self._process(batch)
             except (BotoCoreError, ClientError) as exc:
                 self.last_error = f"{type(exc).__name__}: {exc}"
@@ -175,9 +184,29 @@ class SqsEventSource:
                 logger.exception("event source mapping error", extra={"mapping": self.name})
                 await asyncio.sleep(1)
 
+    async def _release(self, batch: list[MessageTypeDef]) -> None:
+        """Make the batch visible again now: stopping, not failing, must not delay it."""
+        for start in range(0, len(batch), 10):
+            chunk = batch[start : start + 10]
+            try:
+                await asyncio.to_thread(
+                    self.sqs.change_message_visibility_batch,
+                    QueueUrl=self.queue_url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                        for i, m in enumerate(chunk)
+                    ],
+                )
+            except (BotoCoreError, ClientError) as exc:  # they come back after the timeout
+                self.last_error = f"{type(exc).__name__}: {exc}"
+
     async def _process(self, batch: list[MessageTypeDef]) -> None:
         event = {"Records": [sqs_record(m, self.queue_arn, self.region) for m in batch]}
-        result = await self.invoke(self.function, event)
+        try:
+            result = await self.invoke(self.function, event)
+        except asyncio.CancelledError:  # stopped mid-invocation: hand the batch back
+            await self._release(batch)
+            raise
         ids = {m["MessageId"] for m in batch}
         failed = failed_message_ids(result, ids, self.mapping.report_batch_item_failures)
         self.batches += 1

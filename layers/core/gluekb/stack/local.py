@@ -159,6 +159,7 @@ class LocalStack:
         self.shared_environment: dict[str, str] = {}
         self._servers: list[tuple[_Server, asyncio.Task[None]]] = []
         self._started_at = 0.0
+        self.stop_phases: dict[str, float] = {}
 
     # ------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -184,8 +185,18 @@ class LocalStack:
             raise
 
     async def stop(self) -> None:
-        """Stop in reverse order, in parallel where independent; the emulator saves last."""
+        """Stop in reverse order, in parallel where independent; the emulator saves last.
+
+        How long each phase took lands in `stop_phases` (seconds), which `gluekb up` prints."""
         self._stopping = True
+        phase_started = time.perf_counter()
+
+        def phase(name: str) -> None:
+            nonlocal phase_started
+            now = time.perf_counter()
+            self.stop_phases[name] = round(now - phase_started, 2)
+            phase_started = now
+
         if self._worker_supervisor is not None:
             self._worker_supervisor.cancel()
             await asyncio.gather(self._worker_supervisor, return_exceptions=True)
@@ -197,11 +208,14 @@ class LocalStack:
         stopping += [asyncio.wait_for(task, 2) for _, task in self._servers]
         await asyncio.gather(*stopping, return_exceptions=True)
         self._servers.clear()
+        phase("servers and queues")
         stopping = [self._stop_worker()]
         if self.lambda_service:
             stopping.append(self.lambda_service.stop())
         await asyncio.gather(*stopping, return_exceptions=True)
+        phase("functions and worker")
         await self._stop_emulator()
+        phase("AWS emulator")
         if self.demo is not None:
             await asyncio.to_thread(self.demo.stop_thread)
             self.demo = None
@@ -209,6 +223,7 @@ class LocalStack:
             stack_file = self.home / STACK_FILE
             if json.loads(stack_file.read_text()).get("pid") == os.getpid():
                 stack_file.unlink()
+        phase("demo IT Glue")
 
     @property
     def startup_s(self) -> float:
