@@ -32,18 +32,14 @@ from moto import mock_aws
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gluekb.adapters.aws import AwsClients
-from gluekb.adapters.catalog_store import CatalogStore
-from gluekb.adapters.document_store import DocumentStore
 from gluekb.adapters.itglue import ItGlueClient
 from gluekb.adapters.rate_limit import DynamoDbTokenBucket, RateLimiter, Unlimited
-from gluekb.adapters.raw_store import RawRecordStore
-from gluekb.adapters.sqs import JobQueue
-from gluekb.adapters.state_store import StateStore
-from gluekb.adapters.sync_runs import SyncRunStore
 from gluekb.demo.server import DemoItGlueServer, DemoServerConfig
 from gluekb.demo.tenant import TenantStore
 from gluekb.models.sync import SyncJob, SyncStatus
 from gluekb.services.sync import OrganizationSync, SyncOptions, SyncStores, discover_organizations
+from gluekb.services.sync_setup import sync_stores
+from gluekb.settings import SyncWorkerSettings, settings_from
 from gluekb.stack.local import LOCAL_PARAMETERS
 from gluekb.stack.provision import Provisioner
 from gluekb.stack.template import Template
@@ -53,22 +49,9 @@ STACK = "gluekb-local"
 KEY = "ITG.bench-key"
 
 
-def stores(clients: AwsClients) -> SyncStores:
-    raw = f"{STACK}-raw-123456789012"
-    queue = clients.sqs.get_queue_url(QueueName=f"{STACK}-index")["QueueUrl"]
-    return SyncStores(
-        state=StateStore(clients.dynamodb, f"{STACK}-state"),
-        catalog=CatalogStore(clients.dynamodb, f"{STACK}-catalog"),
-        raw=RawRecordStore(clients.s3, raw),
-        runs=SyncRunStore(clients.s3, raw),
-        documents=DocumentStore(clients.s3, raw),
-        index_queue=JobQueue(clients.sqs, queue),
-    )
-
-
 async def sync_everything(
     server: DemoItGlueServer,
-    sync_stores: SyncStores,
+    stores: SyncStores,
     limiter: RateLimiter,
     page_size: int,
     mode: str,
@@ -77,13 +60,13 @@ async def sync_everything(
     before = len(server.requests)
     started = time.perf_counter()
     async with ItGlueClient(server.url, KEY, limiter=limiter, page_size=page_size) as client:
-        organizations = await discover_organizations(client, sync_stores.state, datetime.now(UTC))
+        organizations = await discover_organizations(client, stores.state, datetime.now(UTC))
         statuses: list[SyncStatus] = []
         for org in organizations:
             job = SyncJob(
                 organization_id=org, mode=mode, reason="schedule", requested_at=datetime.now(UTC)
             )
-            statuses.append(await OrganizationSync(client, sync_stores, SyncOptions()).run(job))
+            statuses.append(await OrganizationSync(client, stores, SyncOptions()).run(job))
     seconds = time.perf_counter() - started
     failed = [s.organization_id for s in statuses if s.state != "ok"]
     if failed:
@@ -113,29 +96,24 @@ def main() -> None:
         tenant = TenantStore(Path(tmp) / "tenant")
         tenant.ensure(seed=42)
         clients = AwsClients("us-east-1")
-        Provisioner(
-            Template(ROOT / "template.yaml", LOCAL_PARAMETERS),
-            clients,
-            {"WebhookSecret": "{}"},
-            tls=False,
-        ).provision()
-        sync_stores = stores(clients)
+        template = Template(ROOT / "template.yaml", LOCAL_PARAMETERS, stack_name=STACK)
+        Provisioner(template, clients, {"WebhookSecret": "{}"}, tls=False).provision()
+        environment = template.function_environment("sync_worker")
+        stores = sync_stores(settings_from(SyncWorkerSettings, environment), clients)
         limiter: RateLimiter = (
-            DynamoDbTokenBucket(clients.dynamodb, f"{STACK}-state", rate_per_s=args.rate)
+            DynamoDbTokenBucket(clients.dynamodb, stores.state.table, rate_per_s=args.rate)
             if args.rate
             else Unlimited()
         )
         server = DemoItGlueServer(tenant.directory, DemoServerConfig(api_key=KEY))
         with server.running():
-            full = asyncio.run(
-                sync_everything(server, sync_stores, limiter, args.page_size, "full")
-            )
+            full = asyncio.run(sync_everything(server, stores, limiter, args.page_size, "full"))
             unchanged = asyncio.run(
-                sync_everything(server, sync_stores, limiter, args.page_size, "incremental")
+                sync_everything(server, stores, limiter, args.page_size, "incremental")
             )
             report = tenant.mutate()
             incremental = asyncio.run(
-                sync_everything(server, sync_stores, limiter, args.page_size, "incremental")
+                sync_everything(server, stores, limiter, args.page_size, "incremental")
             )
         # Interfaces and sections change with their configuration or document: count records.
         mutated = sum(

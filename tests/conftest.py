@@ -50,8 +50,7 @@ def _provisioned_stack(clients: Any, tmp_path: Path) -> dict[str, Any]:
     ).provision()
     env = {}
     for spec in template.functions():
-        resolved = template.resolve(spec.environment)
-        env[spec.name] = {k: str(v) for k, v in resolved.items() if v is not None}
+        env[spec.name] = template.function_environment(spec.name)
         if "GLUEKB_SEARCH_BACKEND" in env[spec.name]:
             env[spec.name].update(
                 GLUEKB_SEARCH_BACKEND="embedded",

@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from gluekb.adapters.aws import AwsClients
+    from gluekb.services.sync import SyncStores
+    from gluekb.stack.template import Template
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
@@ -127,3 +132,12 @@ def environment(values: Mapping[str, str | None]) -> Iterator[None]:
             else:
                 os.environ[key] = value
         clear_settings_cache()
+
+
+def template_sync_stores(template: Template, clients: AwsClients) -> SyncStores:
+    """The sync's stores in `template`'s stack, built as the sync_worker function builds them."""
+    from gluekb.services.sync_setup import sync_stores
+    from gluekb.settings import SyncWorkerSettings, settings_from
+
+    settings = settings_from(SyncWorkerSettings, template.function_environment("sync_worker"))
+    return sync_stores(settings, clients)

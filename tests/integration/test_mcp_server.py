@@ -38,8 +38,7 @@ from gluekb.stack.template import Template
 from mcp_server.auth import Tenancy
 from mcp_server.server import create_server
 from mcp_server.tools import TOOL_NAMES
-from tests.integration.test_sync import stores_for
-from tests.support import ROOT, environment
+from tests.support import ROOT, environment, template_sync_stores
 
 ITGLUE_KEY = "ITG.mcp-test-key"
 STACK = "gluekb-local"
@@ -135,8 +134,7 @@ def rig(demo_tenant_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         Provisioner(
             template, clients, {"WebhookSecret": '{"signing_secret":"x"}'}, tls=False
         ).provision()
-        api = next(s for s in template.functions() if s.name == "api")
-        env = {k: str(v) for k, v in template.resolve(api.environment).items() if v is not None}
+        env = template.function_environment("api")
         local = {
             "GLUEKB_SEARCH_BACKEND": "embedded",
             "GLUEKB_INDEX_PATH": str(tmp / "index"),
@@ -147,7 +145,7 @@ def rig(demo_tenant_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         }
         with environment(env | local):
             settings = load_settings(McpSettings)
-        stores = stores_for(clients, STACK)
+        stores = template_sync_stores(template, clients)
         asyncio.run(
             _sync(server.url, stores, [tenant.facts_for(n).id for n in ("Acme Corp", "Contoso")])
         )

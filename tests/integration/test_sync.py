@@ -15,14 +15,8 @@ from typing import Any
 import pytest
 
 from gluekb.adapters.aws import AwsClients
-from gluekb.adapters.catalog_store import CatalogStore
-from gluekb.adapters.document_store import DocumentStore
 from gluekb.adapters.itglue import ItGlueAuthError, ItGlueClient
 from gluekb.adapters.rate_limit import DynamoDbTokenBucket, RateLimiter, Unlimited
-from gluekb.adapters.raw_store import RawRecordStore
-from gluekb.adapters.sqs import JobQueue
-from gluekb.adapters.state_store import StateStore
-from gluekb.adapters.sync_runs import SyncRunStore
 from gluekb.demo.server import DemoItGlueServer, DemoServerConfig, Faults
 from gluekb.demo.tenant import TenantStore
 from gluekb.models.documents import IndexJob
@@ -38,7 +32,7 @@ from gluekb.stack.local import LOCAL_PARAMETERS
 from gluekb.stack.provision import Provisioner
 from gluekb.stack.template import Template
 from tests.integration.test_itglue_rate_limit_dynamodb import max_in_any_window
-from tests.support import ROOT
+from tests.support import ROOT, template_sync_stores
 
 KEY = "ITG.sync-test-key"
 TYPES = (
@@ -135,19 +129,6 @@ class Rig:
         return by_kind
 
 
-def stores_for(clients: AwsClients, stack: str) -> SyncStores:
-    raw = f"{stack}-raw-123456789012"
-    url = clients.sqs.get_queue_url(QueueName=f"{stack}-index")["QueueUrl"]
-    return SyncStores(
-        state=StateStore(clients.dynamodb, f"{stack}-state"),
-        catalog=CatalogStore(clients.dynamodb, f"{stack}-catalog"),
-        raw=RawRecordStore(clients.s3, raw),
-        runs=SyncRunStore(clients.s3, raw),
-        documents=DocumentStore(clients.s3, raw),
-        index_queue=JobQueue(clients.sqs, url),
-    )
-
-
 @pytest.fixture
 def rig(moto_stack: dict[str, Any], demo_tenant_dir: Path, tmp_path: Path) -> Iterator[Rig]:
     tenant_dir = tmp_path / "tenant"
@@ -157,7 +138,7 @@ def rig(moto_stack: dict[str, Any], demo_tenant_dir: Path, tmp_path: Path) -> It
         clients = moto_stack["clients"]
         yield Rig(
             clients,
-            stores_for(clients, "gluekb-local"),
+            template_sync_stores(moto_stack["template"], clients),
             server,
             TenantStore(tenant_dir),
             "gluekb-local",
@@ -267,13 +248,10 @@ def test_a_sync_killed_mid_pagination_resumes_to_the_same_store(
     assert rig.stores.state.checkpoint(acme, "configurations").in_progress is None
     # And the store equals a clean full sync into a second stack
     clean_clients = moto_stack["clients"]
-    Provisioner(
-        Template(ROOT / "template.yaml", LOCAL_PARAMETERS, stack_name="clean"),
-        clean_clients,
-        {"WebhookSecret": "{}"},
-        tls=False,
-    ).provision()
-    clean = Rig(clean_clients, stores_for(clean_clients, "clean"), rig.server, rig.tenant, "clean")
+    clean_template = Template(ROOT / "template.yaml", LOCAL_PARAMETERS, stack_name="clean")
+    Provisioner(clean_template, clean_clients, {"WebhookSecret": "{}"}, tls=False).provision()
+    clean_stores = template_sync_stores(clean_template, clean_clients)
+    clean = Rig(clean_clients, clean_stores, rig.server, rig.tenant, "clean")
     asyncio.run(discover(clean))
     asyncio.run(clean.sync(acme, "full", page_size=50))
     assert rig.catalog(acme) == clean.catalog(acme)

@@ -3,7 +3,14 @@ from __future__ import annotations
 import pytest
 
 from gluekb.errors import ConfigurationError
-from gluekb.settings import ApiSettings, ScheduledSyncSettings, WorkerSettings, load_settings
+from gluekb.settings import (
+    ApiSettings,
+    ScheduledSyncSettings,
+    SyncWorkerSettings,
+    WorkerSettings,
+    load_settings,
+    settings_from,
+)
 from tests.support import environment
 
 
@@ -73,3 +80,22 @@ def test_settings_read_aws_region_and_endpoint_from_standard_variables() -> None
     assert settings.aws_region == "eu-west-1"
     assert settings.aws_endpoint_url == "http://127.0.0.1:4566"
     assert settings.state_table == "state"
+
+
+def test_settings_from_a_given_environment_ignore_the_process_environment() -> None:
+    given = {
+        "GLUEKB_STATE_TABLE": "state",
+        "GLUEKB_CATALOG_TABLE": "catalog",
+        "GLUEKB_RAW_BUCKET": "raw",
+        "GLUEKB_INDEX_QUEUE_URL": "http://q/index",
+        "ITGLUE_API_KEY": "ITG.k",
+        "AWS_REGION": "eu-west-1",
+    }
+    with environment({"GLUEKB_STATE_TABLE": "from-the-process", "AWS_REGION": "us-west-2"}):
+        settings = settings_from(SyncWorkerSettings, given)
+    assert settings.state_table == "state" and settings.aws_region == "eu-west-1"
+    assert settings.itglue_api_key is not None
+    assert settings.itglue_api_key.get_secret_value() == "ITG.k"
+    without_queue = {k: v for k, v in given.items() if k != "GLUEKB_INDEX_QUEUE_URL"}
+    with pytest.raises(ConfigurationError, match="GLUEKB_INDEX_QUEUE_URL is not set"):
+        settings_from(SyncWorkerSettings, without_queue)

@@ -72,6 +72,12 @@ def test_intrinsics_resolve_against_parameters_and_physical_resources(template: 
     # A created-only-in-AWS resource resolves to None locally, never to an invented value.
     assert template.resolve({"Fn::Sub": "https://${OpenSearchDomain.DomainEndpoint}"}) is None
     assert template.condition("CreateOpenSearch") is True
+    # A function's environment as deployed: references resolved, unset values left out
+    environment = template.function_environment("scheduled_sync")
+    assert environment["GLUEKB_SYNC_QUEUE_URL"] == "http://aws/q/gluekb-local-sync"
+    assert "GLUEKB_OPENSEARCH_URL" not in environment
+    with pytest.raises(KeyError, match="no function named nope"):
+        template.function_environment("nope")
 
 
 def test_unknown_parameters_and_missing_values_are_refused(project_root: Path) -> None:

@@ -8,6 +8,7 @@ Secrets are *named* here (a Secrets Manager id) and fetched by an adapter; a sec
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -250,18 +251,36 @@ def load_settings(cls: type[_S]) -> _S:
     try:
         return cls()
     except ValidationError as exc:
-        problems: list[str] = []
-        for error in exc.errors():
-            loc = [str(part) for part in error["loc"]]
-            if loc:
-                name = env_name(cls, loc[0])
-                problem = "is not set" if error["type"] == "missing" else error["msg"]
-                problems.append(f"{name} {problem}")
-            else:
-                problems.append(str(error["msg"]).removeprefix("Value error, "))
-        raise ConfigurationError(
-            f"{cls.__name__}: " + "; ".join(problems), details={"problems": problems}
-        ) from None
+        raise _configuration_error(cls, exc) from None
+
+
+def _configuration_error(cls: type[BaseSettings], exc: ValidationError) -> ConfigurationError:
+    problems: list[str] = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        if loc:
+            name = env_name(cls, loc[0])
+            problem = "is not set" if error["type"] == "missing" else error["msg"]
+            problems.append(f"{name} {problem}")
+        else:
+            problems.append(str(error["msg"]).removeprefix("Value error, "))
+    return ConfigurationError(
+        f"{cls.__name__}: " + "; ".join(problems), details={"problems": problems}
+    )
+
+
+def settings_from(cls: type[_S], environment: Mapping[str, str]) -> _S:
+    """The settings a deployable would load with `environment` set (a function's environment
+    as template.yaml resolves it, for tools and benches that use its stores directly)."""
+    values: dict[str, str] = {}
+    for field, info in cls.model_fields.items():
+        name = env_name(cls, field)
+        if name in environment:
+            values[name if info.validation_alias else field] = environment[name]
+    try:
+        return cls.model_validate(values)
+    except ValidationError as exc:
+        raise _configuration_error(cls, exc) from None
 
 
 def get_settings(cls: type[_S]) -> _S:

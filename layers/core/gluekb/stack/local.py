@@ -517,8 +517,7 @@ class LocalStack:
 
     # ------------------------------------------------------------ functions
     def _resolve_environment(self, spec: FunctionSpec) -> dict[str, str]:
-        resolved = self.template.resolve(spec.environment)
-        env = {k: str(v) for k, v in resolved.items() if v is not None}
+        env = self.template.function_environment(spec.name)
         env.update(self._local_overrides())
         env.update(self.config.environment_overrides)  # the user's --env wins, as sam's --env-vars
         return env

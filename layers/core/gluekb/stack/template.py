@@ -297,6 +297,15 @@ class Template:
             )
         return specs
 
+    def function_environment(self, name: str) -> dict[str, str]:
+        """A function's environment (by short name, e.g. `sync_worker`) as deployed: every
+        reference resolved to this stack's physical names, unset values left out."""
+        spec = next((f for f in self.functions() if f.name == name), None)
+        if spec is None:
+            raise KeyError(f"template.yaml has no function named {name}")
+        resolved = self.resolve(spec.environment)
+        return {key: str(value) for key, value in resolved.items() if value is not None}
+
     def _routes(self, events: Mapping[str, Any]) -> list[HttpRoute]:
         routes = []
         for event in events.values():
