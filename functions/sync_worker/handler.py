@@ -1,5 +1,5 @@
 """sync_worker: one sync-queue job per SQS record (an organization, one of its records, or a
-docs-repository push); transient failures retry, poison messages go to the DLQ."""
+docs-repository push); transient failures retry with backoff, poison messages go to the DLQ."""
 
 import asyncio
 from typing import Any
@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
 
 from gluekb.adapters.aws import AwsClients
-from gluekb.batch import LoggingBatchProcessor
+from gluekb.batch import LoggingBatchProcessor, RetryBackoff
 from gluekb.models.sync import SyncQueueJob
 from gluekb.observability import MetricUnit, logger, metrics, tracer
 from gluekb.services.sync import SyncIncomplete
@@ -27,7 +27,10 @@ class SyncJobRecord(SqsRecordModel):
     body: Json[SyncQueueJob]
 
 
-processor = LoggingBatchProcessor(SyncJobRecord)
+retry = RetryBackoff(
+    clients.sqs, settings.sync_queue_url, settings.retry_base_s, settings.retry_max_s
+)
+processor = LoggingBatchProcessor(SyncJobRecord, retry)
 
 
 @tracer.capture_method

@@ -87,6 +87,7 @@ def test_settings_from_a_given_environment_ignore_the_process_environment() -> N
         "GLUEKB_STATE_TABLE": "state",
         "GLUEKB_CATALOG_TABLE": "catalog",
         "GLUEKB_RAW_BUCKET": "raw",
+        "GLUEKB_SYNC_QUEUE_URL": "http://q/sync",
         "GLUEKB_INDEX_QUEUE_URL": "http://q/index",
         "ITGLUE_API_KEY": "ITG.k",
         "AWS_REGION": "eu-west-1",

@@ -195,8 +195,13 @@ class ScheduledSyncSettings(_StateTable, _SyncQueue, _ItGlue):
     """The `scheduled_sync` function (EventBridge schedule → one sync job per organization)."""
 
 
-class SyncWorkerSettings(_StateTable, _CatalogTable, _RawBucket, _IndexQueue, _ItGlue):
+class SyncWorkerSettings(_StateTable, _CatalogTable, _RawBucket, _SyncQueue, _IndexQueue, _ItGlue):
     """The `sync_worker` function (one organization per message, or one docs-repository push)."""
+
+    # A failed job comes back after retry_base_s, doubling per attempt up to retry_max_s, not
+    # after the sync queue's visibility timeout (90 minutes: it must outlast a whole sync).
+    retry_base_s: int = Field(default=120, ge=1, le=43_200)
+    retry_max_s: int = Field(default=1_800, ge=1, le=43_200)
 
     # Docs repositories: files larger than this are not indexed; tokens read private ones.
     repo_max_file_bytes: int = Field(default=1_000_000, ge=1024)
