@@ -50,7 +50,7 @@ def _provisioned_stack(clients: Any, tmp_path: Path) -> dict[str, Any]:
     ).provision()
     env = {}
     for spec in template.functions():
-        env[spec.name] = template.function_environment(spec.name)
+        env[spec.name] = template.function_environment(spec)
         if "GLUEKB_SEARCH_BACKEND" in env[spec.name]:
             env[spec.name].update(
                 GLUEKB_SEARCH_BACKEND="embedded",

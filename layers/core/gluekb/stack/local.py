@@ -517,7 +517,7 @@ class LocalStack:
 
     # ------------------------------------------------------------ functions
     def _resolve_environment(self, spec: FunctionSpec) -> dict[str, str]:
-        env = self.template.function_environment(spec.name)
+        env = self.template.function_environment(spec)
         env.update(self._local_overrides())
         env.update(self.config.environment_overrides)  # the user's --env wins, as sam's --env-vars
         return env

@@ -297,12 +297,16 @@ class Template:
             )
         return specs
 
-    def function_environment(self, name: str) -> dict[str, str]:
-        """A function's environment (by short name, e.g. `sync_worker`) as deployed: every
-        reference resolved to this stack's physical names, unset values left out."""
-        spec = next((f for f in self.functions() if f.name == name), None)
+    def function_environment(self, function: str | FunctionSpec) -> dict[str, str]:
+        """A function's environment (its spec, or its short name, e.g. `sync_worker`) as
+        deployed: every reference resolved to this stack's physical names, unset values left
+        out."""
+        if isinstance(function, FunctionSpec):
+            spec: FunctionSpec | None = function
+        else:
+            spec = next((f for f in self.functions() if f.name == function), None)
         if spec is None:
-            raise KeyError(f"template.yaml has no function named {name}")
+            raise KeyError(f"template.yaml has no function named {function}")
         resolved = self.resolve(spec.environment)
         return {key: str(value) for key, value in resolved.items() if value is not None}
 
