@@ -72,6 +72,22 @@ def moto_stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
 
 
 @pytest.fixture
+def sync_like_queue() -> Iterator[tuple[Any, str, str]]:
+    """(sqs client, queue url, queue arn) on in-process moto: one queue whose visibility timeout
+    is the sync queue's in AWS (90 minutes), so a message seen again soon was handed back."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="sync", Attributes={"VisibilityTimeout": "5400"})[
+            "QueueUrl"
+        ]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        yield sqs, url, attributes["Attributes"]["QueueArn"]
+
+
+@pytest.fixture
 def moto_server_stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
     """template.yaml provisioned on the local AWS emulator in its own process (as `gluekb up`
     runs it): for tests that measure this process alone (memory), with moto's copies elsewhere.

@@ -141,3 +141,11 @@ def template_sync_stores(template: Template, clients: AwsClients) -> SyncStores:
 
     settings = settings_from(SyncWorkerSettings, template.function_environment("sync_worker"))
     return sync_stores(settings, clients)
+
+
+def receive_now(sqs: Any, url: str) -> list[dict[str, Any]]:
+    """The messages visible on the queue right now (no long poll), with their attributes."""
+    response = sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, AttributeNames=["All"]
+    )
+    return list(response.get("Messages", []))

@@ -1,21 +1,17 @@
 """Stopping an SQS event source mapping (Ctrl-C on `gluekb up`) against moto SQS: a batch that
 finishes within the grace period is deleted; one still running is handed back at once, not after
-the queue's 15-minute visibility timeout, and nothing is lost or deleted unprocessed."""
+the queue's visibility timeout, and nothing is lost or deleted unprocessed."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from typing import Any
-
-import boto3
-import pytest
-from moto import mock_aws
 
 from gluekb.stack.event_sources import SqsEventSource
 from gluekb.stack.lambda_runtime import InvocationResult
 from gluekb.stack.template import SqsMapping
+from tests.support import receive_now
 
 MAPPING = SqsMapping(
     queue_logical_id="SyncQueue",
@@ -27,35 +23,15 @@ MAPPING = SqsMapping(
 )
 
 
-@pytest.fixture
-def queue() -> Iterator[tuple[Any, str, str]]:
-    with mock_aws():
-        sqs = boto3.client("sqs", region_name="us-east-1")
-        url = sqs.create_queue(QueueName="jobs", Attributes={"VisibilityTimeout": "900"})[
-            "QueueUrl"
-        ]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        yield sqs, url, arn
-
-
-def _visible(sqs: Any, url: str) -> list[dict[str, Any]]:
-    response = sqs.receive_message(
-        QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, AttributeNames=["All"]
-    )
-    return list(response.get("Messages", []))
-
-
 async def _run_until_invoked(source: SqsEventSource, invoked: asyncio.Event) -> None:
     source.start()
     await asyncio.wait_for(invoked.wait(), 10)
 
 
 def test_a_batch_still_running_at_stop_is_handed_back_at_once(
-    queue: tuple[Any, str, str],
+    sync_like_queue: tuple[Any, str, str],
 ) -> None:
-    sqs, url, arn = queue
+    sqs, url, arn = sync_like_queue
     sqs.send_message(QueueUrl=url, MessageBody='{"organization_id": "1"}')
 
     async def scenario() -> float:
@@ -74,15 +50,15 @@ def test_a_batch_still_running_at_stop_is_handed_back_at_once(
 
     stop_s = asyncio.run(scenario())
     assert stop_s < 3
-    back = _visible(sqs, url)
+    back = receive_now(sqs, url)
     assert [m["Body"] for m in back] == ['{"organization_id": "1"}']
     assert back[0]["Attributes"]["ApproximateReceiveCount"] == "2"
 
 
 def test_a_batch_that_finishes_within_the_grace_period_is_deleted(
-    queue: tuple[Any, str, str],
+    sync_like_queue: tuple[Any, str, str],
 ) -> None:
-    sqs, url, arn = queue
+    sqs, url, arn = sync_like_queue
     sqs.send_message(QueueUrl=url, MessageBody='{"organization_id": "2"}')
 
     async def scenario() -> SqsEventSource:
@@ -100,6 +76,6 @@ def test_a_batch_that_finishes_within_the_grace_period_is_deleted(
 
     source = asyncio.run(scenario())
     assert source.records == 1 and source.failed_records == 0
-    assert _visible(sqs, url) == []
+    assert receive_now(sqs, url) == []
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert attributes["ApproximateNumberOfMessagesNotVisible"] == "0"

@@ -4,38 +4,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
-import pytest
 from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
-from moto import mock_aws
 
 from gluekb.batch import LoggingBatchProcessor, RetryBackoff
 from gluekb.stack.event_sources import sqs_record
-from tests.support import environment, event, load_handler
-
-
-@pytest.fixture
-def queue() -> Iterator[tuple[Any, str, str]]:
-    with mock_aws():
-        sqs = boto3.client("sqs", region_name="us-east-1")
-        url = sqs.create_queue(QueueName="sync", Attributes={"VisibilityTimeout": "5400"})[
-            "QueueUrl"
-        ]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        yield sqs, url, arn
-
-
-def _receive(sqs: Any, url: str) -> list[dict[str, Any]]:
-    response = sqs.receive_message(
-        QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, AttributeNames=["All"]
-    )
-    return list(response.get("Messages", []))
+from tests.support import environment, event, load_handler, receive_now
 
 
 def _fails(record: SqsRecordModel) -> None:
@@ -43,7 +19,7 @@ def _fails(record: SqsRecordModel) -> None:
 
 
 def _deliver(sqs: Any, url: str, arn: str, processor: LoggingBatchProcessor) -> dict[str, Any]:
-    (message,) = _receive(sqs, url)
+    (message,) = receive_now(sqs, url)
     lambda_event = {"Records": [sqs_record(message, arn, "us-east-1")]}  # type: ignore[arg-type]
     result: dict[str, Any] = process_partial_response(  # type: ignore[assignment]
         event=lambda_event, record_handler=_fails, processor=processor, context=None
@@ -53,27 +29,27 @@ def _deliver(sqs: Any, url: str, arn: str, processor: LoggingBatchProcessor) -> 
 
 
 def test_a_failed_job_is_retried_after_the_backoff_not_the_visibility_timeout(
-    queue: tuple[Any, str, str],
+    sync_like_queue: tuple[Any, str, str],
 ) -> None:
-    sqs, url, arn = queue
+    sqs, url, arn = sync_like_queue
     sqs.send_message(QueueUrl=url, MessageBody='{"organization_id": "1001"}')
     processor = LoggingBatchProcessor(SqsRecordModel, RetryBackoff(sqs, url, base_s=2, max_s=2))
     first = _deliver(sqs, url, arn, processor)
-    assert _receive(sqs, url) == []  # not at once: the delay holds it
+    assert receive_now(sqs, url) == []  # not at once: the delay holds it
     time.sleep(2.3)  # at most base_s (jitter only shortens it), not 5400 s
-    (again,) = _receive(sqs, url)
+    (again,) = receive_now(sqs, url)
     assert again["MessageId"] == first["MessageId"]
     assert again["Attributes"]["ApproximateReceiveCount"] == "2"
 
 
 def test_without_a_backoff_a_failed_job_waits_out_the_visibility_timeout(
-    queue: tuple[Any, str, str],
+    sync_like_queue: tuple[Any, str, str],
 ) -> None:
-    sqs, url, arn = queue
+    sqs, url, arn = sync_like_queue
     sqs.send_message(QueueUrl=url, MessageBody='{"organization_id": "1001"}')
     _deliver(sqs, url, arn, LoggingBatchProcessor(SqsRecordModel))
     time.sleep(2.3)
-    assert _receive(sqs, url) == []
+    assert receive_now(sqs, url) == []
 
 
 def test_the_delay_doubles_per_attempt_is_capped_and_jittered_down_only() -> None:
@@ -85,9 +61,9 @@ def test_the_delay_doubles_per_attempt_is_capped_and_jittered_down_only() -> Non
 
 
 def test_a_receipt_handle_sqs_refuses_still_reports_the_failure(
-    queue: tuple[Any, str, str],
+    sync_like_queue: tuple[Any, str, str],
 ) -> None:
-    sqs, url, _ = queue
+    sqs, url, _ = sync_like_queue
     processor = LoggingBatchProcessor(SqsRecordModel, RetryBackoff(sqs, url, base_s=2, max_s=2))
     sample = event("sync_worker/sync_job.json")  # its receipt handle is not one SQS issued
     result = process_partial_response(
