@@ -33,7 +33,7 @@ lint: install
 # Each Lambda's code is its own import root (handler.py at the top of CodeUri), so each is
 # checked on its own; the shared package, the containers, tests and benches are checked together.
 typecheck: install
-	$(BIN)/mypy layers/core/gluekb gpu_worker mcp_server tests bench
+	$(BIN)/mypy layers/core/gluekb gluekb_dev gpu_worker mcp_server tests bench
 	@for d in $(FUNCTIONS); do \
 		echo "mypy $$d"; MYPYPATH=$$d:layers/core $(BIN)/mypy --no-error-summary $$d/handler.py || exit 1; \
 	done

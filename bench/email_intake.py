@@ -45,14 +45,14 @@ from bench.stack import ROOT, running_stack
 from gluekb.adapters.embedder import HttpEmbedder
 from gluekb.adapters.ticket_store import TicketStore
 from gluekb.models.tickets import MailOutcome
-from gluekb.services.classification import (
+from gluekb.services.mail.parsing import read_content, read_headers, read_message
+from gluekb.services.tickets.classification import (
     IntentClassifier,
     held_out_accuracy,
     load_examples,
     split_examples,
 )
-from gluekb.services.mail_parsing import read_content, read_headers, read_message
-from gluekb.stack.ses_inbound import InboundTarget, deliver, receipt_target
+from gluekb_dev.stack.ses_inbound import InboundTarget, deliver, receipt_target
 
 SAMPLES = ROOT / "events" / "email_intake" / "mail"
 SUPPORT = "support@example.com"
@@ -246,8 +246,8 @@ def measure_large(bucket: str, key: str, size: int) -> None:
     import tracemalloc
 
     from gluekb.adapters.aws import AwsClients
-    from gluekb.services.ticket_setup import mail_intake
     from gluekb.settings import EmailIntakeSettings, get_settings
+    from gluekb.wiring.tickets import mail_intake
 
     settings = get_settings(EmailIntakeSettings)
     intake = mail_intake(settings, AwsClients.from_settings(settings))

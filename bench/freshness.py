@@ -35,8 +35,8 @@ from bench.index import percentile_ms
 from bench.stack import running_stack
 from gluekb.adapters.repo_registry import RepoRegistry
 from gluekb.adapters.state_store import StateStore
-from gluekb.services.repos import register_repo
-from gluekb.services.webhook_auth import derive_secret
+from gluekb.services.repos.registration import register_repo
+from gluekb.services.webhooks.signatures import derive_secret
 from tests.git_support import LocalRepo
 from tests.webhook_support import encode, github_headers
 

@@ -35,11 +35,11 @@ from gluekb.adapters.embedded_index import EmbeddedIndex
 from gluekb.adapters.sentence_embedder import SentenceTransformerEmbedder
 from gluekb.adapters.sqs import JobQueue
 from gluekb.models.documents import IndexJob, RecordField, Section, SourceDocument
-from gluekb.services.chunking import chunk_document
-from gluekb.services.indexing import IndexingService, embedding_text
-from gluekb.stack.local import LOCAL_PARAMETERS
-from gluekb.stack.provision import Provisioner
-from gluekb.stack.template import Template
+from gluekb.services.indexing.chunking import chunk_document
+from gluekb.services.indexing.pipeline import IndexingService, embedding_text
+from gluekb_dev.stack.embedded import LOCAL_PARAMETERS
+from gluekb_dev.stack.provision import Provisioner
+from gluekb_dev.stack.template import Template
 from gpu_worker.encoding import gated_encoder
 from gpu_worker.gate import PriorityGate
 from gpu_worker.worker import IndexWorker, LoopConfig

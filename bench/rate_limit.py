@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gluekb.adapters.aws import AwsClients
 from gluekb.adapters.rate_limit import DynamoDbTokenBucket
-from gluekb.stack.local import LOCAL_PARAMETERS
-from gluekb.stack.provision import Provisioner
-from gluekb.stack.template import Template
+from gluekb_dev.stack.embedded import LOCAL_PARAMETERS
+from gluekb_dev.stack.provision import Provisioner
+from gluekb_dev.stack.template import Template
 
 ROOT = Path(__file__).resolve().parents[1]
 RATE, BURST, WORKERS, EACH = 10.0, 2, 4, 8

@@ -45,7 +45,7 @@ from gluekb.adapters.catalog_store import CatalogStore
 from gluekb.adapters.embedded_index import EmbeddedIndex
 from gluekb.adapters.embedder import HttpEmbedder
 from gluekb.adapters.state_store import StateStore
-from gluekb.demo.tenant import TenantStore
+from gluekb_dev.demo.tenant import TenantStore
 
 TOPICS = (
     "restore the nightly backup", "vpn setup for remote users", "printer troubleshooting",

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from gluekb.stack.local import LocalStack, LocalStackConfig
+from gluekb_dev.stack.embedded import EmbeddedStack, EmbeddedStackConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
@@ -20,11 +20,11 @@ T = TypeVar("T")
 class StackThread:
     """The stack's event loop in a background thread; the benchmark drives it synchronously."""
 
-    def __init__(self, config: LocalStackConfig) -> None:
+    def __init__(self, config: EmbeddedStackConfig) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.stack = LocalStack(config)
+        self.stack = EmbeddedStack(config)
 
     def run(self, coroutine: Coroutine[Any, Any, T], timeout_s: float = 300) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout_s)
@@ -43,7 +43,7 @@ def running_stack(
     wait_s: float = 1200,
     parameters: dict[str, str] | None = None,
 ) -> Iterator[StackThread]:
-    config = LocalStackConfig(
+    config = EmbeddedStackConfig(
         project_root=ROOT,
         home=home,
         api_port=0,

@@ -34,15 +34,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gluekb.adapters.aws import AwsClients
 from gluekb.adapters.itglue import ItGlueClient
 from gluekb.adapters.rate_limit import DynamoDbTokenBucket, RateLimiter, Unlimited
-from gluekb.demo.server import DemoItGlueServer, DemoServerConfig
-from gluekb.demo.tenant import TenantStore
 from gluekb.models.sync import SyncJob, SyncStatus
-from gluekb.services.sync import OrganizationSync, SyncOptions, SyncStores, discover_organizations
-from gluekb.services.sync_setup import sync_stores
+from gluekb.services.sync.organization_sync import (
+    OrganizationSync,
+    SyncOptions,
+    SyncStores,
+    discover_organizations,
+)
 from gluekb.settings import SyncWorkerSettings, settings_from
-from gluekb.stack.local import LOCAL_PARAMETERS
-from gluekb.stack.provision import Provisioner
-from gluekb.stack.template import Template
+from gluekb.wiring.sync import sync_stores
+from gluekb_dev.demo.server import DemoItGlueServer, DemoServerConfig
+from gluekb_dev.demo.tenant import TenantStore
+from gluekb_dev.stack.embedded import LOCAL_PARAMETERS
+from gluekb_dev.stack.provision import Provisioner
+from gluekb_dev.stack.template import Template
 
 ROOT = Path(__file__).resolve().parents[1]
 STACK = "gluekb-local"

@@ -11,15 +11,15 @@ from typing import Any
 import uvicorn
 
 from gluekb.adapters.aws import AwsClients
-from gluekb.adapters.document_store import DocumentStore
-from gluekb.adapters.search_index import open_search_index
+from gluekb.adapters.payload_store import PayloadStore
 from gluekb.adapters.sentence_embedder import SentenceTransformerEmbedder
 from gluekb.adapters.state_store import StateStore
 from gluekb.errors import ConfigurationError
 from gluekb.observability import logger
 from gluekb.services.health import check_health
-from gluekb.services.indexing import IndexingService
+from gluekb.services.indexing.pipeline import IndexingService
 from gluekb.settings import WorkerSettings, get_settings
+from gluekb.wiring.search_index import open_search_index
 from gpu_worker import metrics
 from gpu_worker.app import EmbedBatcher, create_app
 from gpu_worker.encoding import gated_encoder
@@ -54,7 +54,7 @@ def main() -> int:
         gated_encoder(
             embedder, gate, settings.encode_batch_size if embedder.device == "cuda" else 16
         ),
-        DocumentStore(clients.s3, settings.raw_bucket),
+        PayloadStore(clients.s3, settings.raw_bucket),
     )
     worker = IndexWorker(
         clients.sqs,

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from gluekb.adapters.state_store import StateStore
 from gluekb.models.documents import IndexJob
 from gluekb.observability import build_logger
-from gluekb.services.indexing import IndexingService
+from gluekb.services.indexing.pipeline import IndexingService
 from gpu_worker import metrics
 
 if TYPE_CHECKING:

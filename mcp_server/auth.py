@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gluekb.errors import GluekbError, Unauthorized
 from gluekb.models.auth import Principal
 from gluekb.observability import build_logger
-from gluekb.services.auth import Authenticator, key_from_headers
+from gluekb.services.access.auth import Authenticator, key_from_headers
 
 logger = build_logger(child=True)
 

@@ -1,6 +1,6 @@
 """The gluekb MCP server: the query side's services as tools and resources for assistants.
 
-    services = Services(get_settings(McpSettings))
+    services = QueryServices(get_settings(McpSettings))
     server = create_server(services, Tenancy(services.authenticator, stdio_key))
     run_stdio(server)                       # one assistant, one key (GLUEKB_API_KEY)
     run_http(server, host, port)  # streamable HTTP, stateless, bearer key per request
@@ -48,11 +48,12 @@ from gluekb.errors import (
 )
 from gluekb.observability import RedactingFilter, build_logger
 from gluekb.observability import logger as root_logger
-from gluekb.services import organizations, records
-from gluekb.services.container import Services
-from gluekb.services.export import export_runbook
+from gluekb.services.access import organizations
 from gluekb.services.health import check_health
+from gluekb.services.query import records
+from gluekb.services.query.export import export_runbook
 from gluekb.settings import McpSettings
+from gluekb.wiring.query import QueryServices
 from mcp_server.auth import ApiKeyMiddleware, Tenancy
 from mcp_server.tools import register_tools
 
@@ -105,7 +106,7 @@ def _invalid_arguments(exc: ValidationError) -> str:
 class GluekbMcpServer(MCPServer[Any]):
     """MCPServer with gluekb's errors mapped to what an assistant can act on."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: QueryServices) -> None:
         super().__init__(
             "gluekb",
             title="gluekb: IT documentation for assistants",
@@ -148,7 +149,7 @@ class GluekbMcpServer(MCPServer[Any]):
             raise
 
 
-def create_server(services: Services, tenancy: Tenancy) -> GluekbMcpServer:
+def create_server(services: QueryServices, tenancy: Tenancy) -> GluekbMcpServer:
     server = GluekbMcpServer(services)
     register_tools(server, services, tenancy)
     _register_resources(server, services, tenancy)
@@ -162,7 +163,7 @@ def create_server(services: Services, tenancy: Tenancy) -> GluekbMcpServer:
     return server
 
 
-def _register_resources(server: MCPServer[Any], services: Services, tenancy: Tenancy) -> None:
+def _register_resources(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) -> None:
     @server.resource(
         "gluekb://organizations/{organization}",
         name="organization",
@@ -261,5 +262,5 @@ def _family(host: str) -> socket.AddressFamily:
 
 def build(settings: McpSettings, stdio_key: SecretStr | None = None) -> GluekbMcpServer:
     """The server over the services its settings describe (the same ones the API builds)."""
-    services = Services(settings)
+    services = QueryServices(settings)
     return create_server(services, Tenancy(services.authenticator, stdio_key))

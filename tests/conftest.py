@@ -23,7 +23,7 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-from gluekb.stack import moto_patches
+from gluekb_dev.stack import moto_patches
 from tests.support import ROOT
 
 moto_patches.apply()  # in-process moto scales like the emulator (see the module)
@@ -40,9 +40,9 @@ def _provisioned_stack(clients: Any, tmp_path: Path) -> dict[str, Any]:
     What the template takes from resources moto cannot emulate gets its local equivalent, as
     `gluekb up` does: the embedded index in a temporary folder, and an embedder URL where
     nothing listens (the embedder is down unless a test serves one: intake then degrades)."""
-    from gluekb.stack.local import LOCAL_PARAMETERS
-    from gluekb.stack.provision import Provisioner
-    from gluekb.stack.template import Template
+    from gluekb_dev.stack.embedded import LOCAL_PARAMETERS
+    from gluekb_dev.stack.provision import Provisioner
+    from gluekb_dev.stack.template import Template
 
     template = Template(ROOT / "template.yaml", LOCAL_PARAMETERS)
     Provisioner(
@@ -100,7 +100,15 @@ def moto_server_stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
 
     state = str(tmp_path / "aws")
     emulator = subprocess.Popen(
-        [sys.executable, "-m", "gluekb.stack.aws_emulator", "--port", "0", "--state-dir", state],
+        [
+            sys.executable,
+            "-m",
+            "gluekb_dev.stack.aws_emulator",
+            "--port",
+            "0",
+            "--state-dir",
+            state,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -133,7 +141,7 @@ def embedder() -> Any:
 def demo_tenant_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo IT Glue tenant (seed 42), generated once per session. Read-only: a test that
     mutates it copies it first (`shutil.copytree`)."""
-    from gluekb.demo.tenant import TenantStore
+    from gluekb_dev.demo.tenant import TenantStore
 
     directory = tmp_path_factory.mktemp("itglue-tenant")
     TenantStore(directory).ensure(seed=42)

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from gluekb.adapters.aws import AwsClients
-    from gluekb.services.sync import SyncStores
-    from gluekb.stack.template import Template
+    from gluekb.services.sync.organization_sync import SyncStores
+    from gluekb_dev.stack.template import Template
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
@@ -136,8 +136,8 @@ def environment(values: Mapping[str, str | None]) -> Iterator[None]:
 
 def template_sync_stores(template: Template, clients: AwsClients) -> SyncStores:
     """The sync's stores in `template`'s stack, built as the sync_worker function builds them."""
-    from gluekb.services.sync_setup import sync_stores
     from gluekb.settings import SyncWorkerSettings, settings_from
+    from gluekb.wiring.sync import sync_stores
 
     settings = settings_from(SyncWorkerSettings, template.function_environment("sync_worker"))
     return sync_stores(settings, clients)

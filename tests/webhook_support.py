@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from gluekb.services.webhook_auth import hmac_sha256_hex, psa_signature
+from gluekb.services.webhooks.signatures import hmac_sha256_hex, psa_signature
 from tests.support import event
 
 

@@ -6,11 +6,11 @@ from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from gluekb.adapters.aws import AwsClients
-from gluekb.batch import LoggingBatchProcessor
+from gluekb.adapters.sqs_batch import LoggingBatchProcessor
 from gluekb.models.events import MailNotificationRecord, S3TestEvent
 from gluekb.observability import MetricUnit, logger, metrics, tracer
-from gluekb.services.ticket_setup import mail_intake
 from gluekb.settings import EmailIntakeSettings, get_settings
+from gluekb.wiring.tickets import mail_intake
 
 settings = get_settings(EmailIntakeSettings)
 intake = mail_intake(settings, AwsClients.from_settings(settings))

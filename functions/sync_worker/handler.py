@@ -10,17 +10,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
 
 from gluekb.adapters.aws import AwsClients
-from gluekb.batch import LoggingBatchProcessor, RetryBackoff
+from gluekb.adapters.sqs_batch import LoggingBatchProcessor, RetryBackoff
 from gluekb.models.sync import SyncQueueJob
 from gluekb.observability import MetricUnit, logger, metrics, tracer
-from gluekb.services.sync import SyncIncomplete
-from gluekb.services.sync_setup import repo_indexer, run_queue_job, sync_stores
+from gluekb.services.sync.organization_sync import SyncIncomplete
 from gluekb.settings import SyncWorkerSettings, get_settings
+from gluekb.wiring.sync import sync_jobs
 
 settings = get_settings(SyncWorkerSettings)
 clients = AwsClients.from_settings(settings)
-stores = sync_stores(settings, clients)
-repos = repo_indexer(settings, clients, stores)
+jobs = sync_jobs(settings, clients)
 
 
 class SyncJobRecord(SqsRecordModel):
@@ -35,7 +34,7 @@ processor = LoggingBatchProcessor(SyncJobRecord, retry)
 
 @tracer.capture_method
 def sync_record(record: SyncJobRecord) -> None:
-    report = asyncio.run(run_queue_job(record.body, settings, clients, stores, repos))
+    report = asyncio.run(jobs.run(record.body))
     for name, value in report.counts.items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     logger.info(report.summary, extra=report.details)

@@ -9,9 +9,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from gluekb.adapters.aws import AwsClients
 from gluekb.observability import MetricUnit, logger, metrics, tracer
-from gluekb.services.webhook_setup import webhook_service
-from gluekb.services.webhooks import WebhookRequest
+from gluekb.services.webhooks.receiver import WebhookRequest
 from gluekb.settings import WebhooksSettings, get_settings
+from gluekb.wiring.webhooks import webhook_service
 
 settings = get_settings(WebhooksSettings)
 webhooks = webhook_service(settings, AwsClients.from_settings(settings))

@@ -5,7 +5,7 @@ from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 
-from gluekb.services.container import Services
+from gluekb.wiring.query import QueryServices
 from mcp_server.auth import Tenancy
 from mcp_server.tools import knowledge, passwords, records, sync
 
@@ -24,7 +24,7 @@ TOOL_NAMES = (
 )
 
 
-def register_tools(server: MCPServer[Any], services: Services, tenancy: Tenancy) -> None:
+def register_tools(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) -> None:
     knowledge.register(server, services, tenancy)
     records.register(server, services, tenancy)
     passwords.register(server, services, tenancy)

@@ -7,10 +7,10 @@ from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from gluekb.models.tickets import SimilarTicket
-from gluekb.services.answers import Answer, AskRequest
-from gluekb.services.container import Services
-from gluekb.services.search import SOURCE_TYPES, SearchRequest, SearchResponse
-from gluekb.services.similar_tickets import similar_tickets
+from gluekb.services.query.answers import Answer, AskRequest
+from gluekb.services.query.search import SOURCE_TYPES, SearchRequest, SearchResponse
+from gluekb.services.tickets.similar import similar_tickets
+from gluekb.wiring.query import QueryServices
 from mcp_server.auth import Tenancy
 from mcp_server.tools.params import OptionalOrganization
 
@@ -27,7 +27,7 @@ class SimilarIssues(BaseModel):
     note: str
 
 
-def register(server: MCPServer[Any], services: Services, tenancy: Tenancy) -> None:
+def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) -> None:
     @server.tool(annotations=READ_ONLY)
     def query_documentation(
         ctx: Context[Any, Any],

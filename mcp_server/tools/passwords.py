@@ -6,15 +6,15 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
-from gluekb.services.container import Services
-from gluekb.services.passwords import MAX_REASON, ItGlueReveals, PasswordView, get_password
+from gluekb.services.access.passwords import MAX_REASON, ItGlueReveals, PasswordView, get_password
+from gluekb.wiring.query import QueryServices
 from mcp_server.auth import Tenancy
 
 # Not read-only in spirit: every reveal writes an audit entry. Never cacheable.
 REVEAL = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False)
 
 
-def register(server: MCPServer[Any], services: Services, tenancy: Tenancy) -> None:
+def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) -> None:
     @server.tool(name="get_password", annotations=REVEAL)
     async def get_password_tool(
         ctx: Context[Any, Any],

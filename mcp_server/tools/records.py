@@ -6,10 +6,11 @@ from mcp.server.mcpserver import Context, MCPServer
 from pydantic import BaseModel, Field
 
 from gluekb.models.views import OrganizationView
-from gluekb.services import organizations, records
-from gluekb.services.container import Services
-from gluekb.services.export import export_runbook
-from gluekb.services.records import ConfigurationSearch, Direction, RecordView, RelatedView
+from gluekb.services.access import organizations
+from gluekb.services.query import records
+from gluekb.services.query.export import export_runbook
+from gluekb.services.query.records import ConfigurationSearch, Direction, RecordView, RelatedView
+from gluekb.wiring.query import QueryServices
 from mcp_server.auth import Tenancy
 from mcp_server.tools.knowledge import READ_ONLY
 from mcp_server.tools.params import OrganizationRef, RecordId
@@ -19,7 +20,7 @@ class OrganizationList(BaseModel):
     organizations: list[OrganizationView]
 
 
-def register(server: MCPServer[Any], services: Services, tenancy: Tenancy) -> None:
+def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) -> None:
     @server.tool(annotations=READ_ONLY)
     def list_organizations(ctx: Context[Any, Any]) -> OrganizationList:
         """List the organizations (the MSP's clients) you may query, with their sync state.

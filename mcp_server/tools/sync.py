@@ -7,8 +7,8 @@ from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from gluekb.models.views import SyncQueued, SyncStatusView
-from gluekb.services import organizations
-from gluekb.services.container import Services
+from gluekb.services.access import organizations
+from gluekb.wiring.query import QueryServices
 from mcp_server.auth import Tenancy
 from mcp_server.tools.knowledge import READ_ONLY
 from mcp_server.tools.params import OptionalOrganization, OrganizationRef
@@ -18,7 +18,7 @@ class SyncStatusList(BaseModel):
     statuses: list[SyncStatusView]
 
 
-def register(server: MCPServer[Any], services: Services, tenancy: Tenancy) -> None:
+def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) -> None:
     @server.tool(annotations=READ_ONLY)
     def sync_status(
         ctx: Context[Any, Any], organization: OptionalOrganization = None

@@ -24,9 +24,9 @@ import pytest
 from numpy.typing import NDArray
 
 from gluekb.adapters.embedded_index import EmbeddedIndex
-from gluekb.adapters.search_index import SearchIndex
 from gluekb.errors import ConfigurationError, InvalidInput
 from gluekb.models.index import Chunk, DeleteSource, ReplaceSource
+from gluekb.ports.search_index import SearchIndex
 
 DIM = 384
 OPENSEARCH_URL = os.environ.get("OPENSEARCH_URL")

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from gluekb.adapters.aws import AwsClients
-from gluekb.stack.local import LocalStack, LocalStackConfig
+from gluekb_dev.stack.embedded import EmbeddedStack, EmbeddedStackConfig
 from tests.support import ROOT, FakeClock, LoopThread, wait_until
 
 # Short visibility and two receives: failed records reach the DLQ in seconds, not minutes.
@@ -26,7 +26,7 @@ FAST_RETRY = {
 
 @dataclass
 class RunningStack:
-    stack: LocalStack
+    stack: EmbeddedStack
     loop: LoopThread
     clock: FakeClock
     clients: AwsClients
@@ -55,7 +55,7 @@ def start_stack(
     environment: dict[str, str] | None = None,
 ) -> RunningStack:
     loop = LoopThread()
-    config = LocalStackConfig(
+    config = EmbeddedStackConfig(
         project_root=ROOT,
         home=home,
         api_port=0,
@@ -67,7 +67,7 @@ def start_stack(
         first_sync=first_sync,
         environment_overrides=environment or {},
     )
-    stack = LocalStack(config)
+    stack = EmbeddedStack(config)
     try:
         loop.run(stack.start())
     except BaseException:

@@ -27,7 +27,7 @@ from mcp_types import CallToolResult
 
 from gluekb.adapters.api_keys import ApiKeyStore
 from gluekb.adapters.audit_log import AuditLog
-from gluekb.demo.tenant import OrgFacts, Tenant, TenantStore
+from gluekb_dev.demo.tenant import OrgFacts, Tenant, TenantStore
 from mcp_server.tools import TOOL_NAMES
 from tests.e2e.conftest import RunningStack
 from tests.support import ROOT, wait_until

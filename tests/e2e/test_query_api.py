@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from gluekb.adapters.api_keys import ApiKeyStore
-from gluekb.demo.tenant import OrgFacts, TenantStore
+from gluekb_dev.demo.tenant import OrgFacts, TenantStore
 from tests.e2e.conftest import RunningStack
 
 pytestmark = pytest.mark.e2e

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from gluekb.adapters.api_keys import ApiKeyStore
-from gluekb.demo.tenant import TenantStore
+from gluekb_dev.demo.tenant import TenantStore
 from tests.e2e.conftest import RunningStack
 
 pytestmark = pytest.mark.e2e

@@ -14,7 +14,7 @@ from pathlib import Path
 from gluekb.adapters.embedded_index import EmbeddedIndex
 from gluekb.adapters.sqs import JobQueue
 from gluekb.models.documents import IndexJob, RecordField, SourceDocument
-from gluekb.services.chunking import chunk_document
+from gluekb.services.indexing.chunking import chunk_document
 from tests.e2e.conftest import RunningStack, start_stack, stop_stack
 from tests.support import FakeClock, wait_until
 

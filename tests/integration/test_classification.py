@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gluekb.services.classification import (
+from gluekb.services.tickets.classification import (
     IntentClassifier,
     held_out_accuracy,
     load_examples,

@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from gluekb.demo.catalog import ORGANIZATIONS
-from gluekb.demo.server import DemoItGlueServer, DemoServerConfig, Faults
-from gluekb.demo.tenant import Tenant, TenantStore
+from gluekb_dev.demo.server import DemoItGlueServer, DemoServerConfig, Faults
+from gluekb_dev.demo.tenant import Tenant, TenantStore
+from gluekb_dev.demo.vocabulary import ORGANIZATIONS
 from tests.support import ROOT
 
 KEY = "ITG.server-test-key"
@@ -188,7 +188,7 @@ def test_changes_written_by_another_process_are_served_without_a_restart(
         assert get(demo, "/configurations", {"page[size]": 1}).json()["meta"]["total-count"] == 1093
         # When another process applies a mutation step
         done = subprocess.run(
-            [sys.executable, "-m", "gluekb.demo.server", "mutate", "--dir", str(directory),
+            [sys.executable, "-m", "gluekb_dev.demo.server", "mutate", "--dir", str(directory),
              "--at", "2026-11-21T09:00:00Z"],
             capture_output=True, text=True, check=True, cwd=ROOT, timeout=60,
         )  # fmt: skip

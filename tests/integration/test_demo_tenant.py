@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from gluekb.demo.generator import MutationPlan, generate_tenant
-from gluekb.demo.tenant import Tenant, TenantStore, parse_iso
+from gluekb_dev.demo.generator import MutationPlan, generate_tenant
+from gluekb_dev.demo.tenant import Tenant, TenantStore, parse_iso
 
 TAG_TYPES = {
     "Configurations": "configurations",

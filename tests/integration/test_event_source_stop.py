@@ -8,9 +8,9 @@ import asyncio
 import time
 from typing import Any
 
-from gluekb.stack.event_sources import SqsEventSource
-from gluekb.stack.lambda_runtime import InvocationResult
-from gluekb.stack.template import SqsMapping
+from gluekb_dev.stack.event_sources import SqsEventSource
+from gluekb_dev.stack.lambda_runtime import InvocationResult
+from gluekb_dev.stack.template import SqsMapping
 from tests.support import receive_now
 
 MAPPING = SqsMapping(

@@ -11,7 +11,7 @@ import pytest
 
 from gluekb.adapters.dynamodb import from_item
 from gluekb.adapters.state_store import StateStore
-from gluekb.demo.server import DemoItGlueServer, DemoServerConfig
+from gluekb_dev.demo.server import DemoItGlueServer, DemoServerConfig
 from tests.support import LambdaContext, environment, event, load_handler
 
 

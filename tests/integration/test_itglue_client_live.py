@@ -16,8 +16,8 @@ import pytest
 
 from gluekb.adapters.itglue import ItGlueClient
 from gluekb.adapters.rate_limit import DynamoDbTokenBucket, TokenBucket, Unlimited
-from gluekb.demo.server import DemoItGlueServer, DemoServerConfig, Faults
-from gluekb.demo.tenant import Tenant, TenantStore
+from gluekb_dev.demo.server import DemoItGlueServer, DemoServerConfig, Faults
+from gluekb_dev.demo.tenant import Tenant, TenantStore
 from tests.integration.test_itglue_rate_limit_dynamodb import max_in_any_window
 
 KEY = "ITG.live-test-key"

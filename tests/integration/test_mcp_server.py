@@ -25,16 +25,20 @@ from gluekb.adapters.audit_log import AuditLog
 from gluekb.adapters.aws import AwsClients
 from gluekb.adapters.itglue import ItGlueClient
 from gluekb.adapters.rate_limit import Unlimited
-from gluekb.demo.server import DemoItGlueServer, DemoServerConfig
-from gluekb.demo.tenant import OrgFacts, Tenant, TenantStore
 from gluekb.models.sync import SyncJob
-from gluekb.services.container import Services
-from gluekb.services.passwords import get_password
-from gluekb.services.sync import OrganizationSync, SyncStores, discover_organizations
+from gluekb.services.access.passwords import get_password
+from gluekb.services.sync.organization_sync import (
+    OrganizationSync,
+    SyncStores,
+    discover_organizations,
+)
 from gluekb.settings import McpSettings, load_settings
-from gluekb.stack.local import LOCAL_PARAMETERS
-from gluekb.stack.provision import Provisioner
-from gluekb.stack.template import Template
+from gluekb.wiring.query import QueryServices
+from gluekb_dev.demo.server import DemoItGlueServer, DemoServerConfig
+from gluekb_dev.demo.tenant import OrgFacts, Tenant, TenantStore
+from gluekb_dev.stack.embedded import LOCAL_PARAMETERS
+from gluekb_dev.stack.provision import Provisioner
+from gluekb_dev.stack.template import Template
 from mcp_server.auth import Tenancy
 from mcp_server.server import create_server
 from mcp_server.tools import TOOL_NAMES
@@ -47,7 +51,7 @@ T = TypeVar("T")
 
 @dataclass
 class Rig:
-    services: Services
+    services: QueryServices
     clients: AwsClients
     stores: SyncStores
     tenant: Tenant
@@ -149,7 +153,7 @@ def rig(demo_tenant_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         asyncio.run(
             _sync(server.url, stores, [tenant.facts_for(n).id for n in ("Acme Corp", "Contoso")])
         )
-        yield Rig(Services(settings, clients), clients, stores, tenant, tmp, {}, server)
+        yield Rig(QueryServices(settings, clients), clients, stores, tenant, tmp, {}, server)
 
 
 async def _sync(url: str, stores: SyncStores, organizations: list[str]) -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 from moto import mock_aws
 
 from gluekb.adapters.aws import AwsClients
-from gluekb.stack.local import LOCAL_PARAMETERS
-from gluekb.stack.persistence import EmulatorState
-from gluekb.stack.provision import Provisioner
-from gluekb.stack.template import DEFAULT_ACCOUNT_ID, Template
+from gluekb_dev.stack.embedded import LOCAL_PARAMETERS
+from gluekb_dev.stack.persistence import EmulatorState
+from gluekb_dev.stack.provision import Provisioner
+from gluekb_dev.stack.template import DEFAULT_ACCOUNT_ID, Template
 from tests.support import ROOT
 
 SECRETS = {"WebhookSecret": '{"signing_secret":"s3cr3t"}'}

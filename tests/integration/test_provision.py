@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gluekb.stack.provision import Provisioner
+from gluekb_dev.stack.provision import Provisioner
 
 
 def test_queues_have_their_dead_letter_queues_and_redrive(moto_stack: dict[str, Any]) -> None:

@@ -15,8 +15,8 @@ import pytest
 from gluekb.adapters.repo_registry import RepoRegistry
 from gluekb.models.documents import IndexJob
 from gluekb.models.repos import RepoIndexJob, RepoRegistration
-from gluekb.services.chunking import chunk_document
-from gluekb.services.repos import register_repo
+from gluekb.services.indexing.chunking import chunk_document
+from gluekb.services.repos.registration import register_repo
 from tests.git_support import LocalRepo
 from tests.support import LambdaContext, environment, load_handler
 
@@ -241,9 +241,9 @@ def test_forgetting_a_repository_takes_its_files_out_of_the_index(
     registration = registered(moto_stack, repo)
     run(worker, RepoIndexJob(repo_id=registration.repo_id, organization_id="1001", received_at=NOW))
     index_jobs(moto_stack)
-    stored = worker.repos.registry.get(registration.repo_id)
-    assert worker.repos.forget(stored) == 3
+    stored = worker.jobs.repos.registry.get(registration.repo_id)
+    assert worker.jobs.repos.forget(stored) == 3
     jobs = index_jobs(moto_stack)
     assert sorted(jobs) == ["README.md", "backup/restore.md", "vpn/legacy.rst"]
     assert {j.op for j in jobs.values()} == {"delete"}
-    assert worker.repos.registry.get(registration.repo_id) is None
+    assert worker.jobs.repos.registry.get(registration.repo_id) is None

@@ -9,8 +9,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 
-from gluekb.batch import LoggingBatchProcessor, RetryBackoff
-from gluekb.stack.event_sources import sqs_record
+from gluekb.adapters.sqs_batch import LoggingBatchProcessor, RetryBackoff
+from gluekb_dev.stack.event_sources import sqs_record
 from tests.support import environment, event, load_handler, receive_now
 
 

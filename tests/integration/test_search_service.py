@@ -12,8 +12,8 @@ from gluekb.adapters.embedded_index import EmbeddedIndex
 from gluekb.adapters.embedder import HttpEmbedder
 from gluekb.models.auth import Principal
 from gluekb.models.index import Chunk, ReplaceSource
-from gluekb.services.cache import QueryCache
-from gluekb.services.search import SearchRequest, SearchService
+from gluekb.services.query.cache import QueryCache
+from gluekb.services.query.search import SearchRequest, SearchService
 
 ORGS = [{"id": "1", "name": "Acme Corp"}, {"id": "2", "name": "Contoso"}]
 

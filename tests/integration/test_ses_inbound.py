@@ -10,7 +10,7 @@ from urllib.parse import unquote_plus
 import pytest
 
 from gluekb.errors import InvalidInput, PayloadTooLarge
-from gluekb.stack.ses_inbound import (
+from gluekb_dev.stack.ses_inbound import (
     SES_MAX_MESSAGE_BYTES,
     deliver,
     header_recipients,

@@ -17,20 +17,20 @@ import pytest
 from gluekb.adapters.aws import AwsClients
 from gluekb.adapters.itglue import ItGlueAuthError, ItGlueClient
 from gluekb.adapters.rate_limit import DynamoDbTokenBucket, RateLimiter, Unlimited
-from gluekb.demo.server import DemoItGlueServer, DemoServerConfig, Faults
-from gluekb.demo.tenant import TenantStore
 from gluekb.models.documents import IndexJob
 from gluekb.models.sync import ResourceSummary, SyncJob, SyncStatus
-from gluekb.services.sync import (
+from gluekb.services.sync.organization_sync import (
     OrganizationSync,
     SyncCrashed,
     SyncOptions,
     SyncStores,
     discover_organizations,
 )
-from gluekb.stack.local import LOCAL_PARAMETERS
-from gluekb.stack.provision import Provisioner
-from gluekb.stack.template import Template
+from gluekb_dev.demo.server import DemoItGlueServer, DemoServerConfig, Faults
+from gluekb_dev.demo.tenant import TenantStore
+from gluekb_dev.stack.embedded import LOCAL_PARAMETERS
+from gluekb_dev.stack.provision import Provisioner
+from gluekb_dev.stack.template import Template
 from tests.integration.test_itglue_rate_limit_dynamodb import max_in_any_window
 from tests.support import ROOT, template_sync_stores
 

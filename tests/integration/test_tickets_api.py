@@ -17,11 +17,11 @@ import pytest
 from moto.ses.models import ses_backends
 
 from gluekb.adapters.api_keys import ApiKeyStore
-from gluekb.adapters.document_store import DocumentStore
 from gluekb.adapters.embedded_index import EmbeddedIndex
+from gluekb.adapters.payload_store import PayloadStore
 from gluekb.adapters.state_store import StateStore
 from gluekb.adapters.ticket_store import TicketStore
-from gluekb.services.indexing import IndexingService
+from gluekb.services.indexing.pipeline import IndexingService
 from gpu_worker.encoding import gated_encoder
 from gpu_worker.gate import PriorityGate
 from gpu_worker.worker import IndexWorker, LoopConfig
@@ -113,7 +113,7 @@ def index_everything_queued(api: Api, embedder: Any) -> None:
         IndexingService(
             index,
             gated_encoder(embedder, PriorityGate(), 64),
-            DocumentStore(api.clients.s3, env["GLUEKB_RAW_BUCKET"]),
+            PayloadStore(api.clients.s3, env["GLUEKB_RAW_BUCKET"]),
         ),
         LoopConfig(
             queue_url=env["GLUEKB_INDEX_QUEUE_URL"],

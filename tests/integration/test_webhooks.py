@@ -20,8 +20,8 @@ from gluekb.adapters.state_store import StateStore
 from gluekb.adapters.webhook_counters import WebhookCounters
 from gluekb.models.repos import RepoIndexJob
 from gluekb.models.sync import SyncJob
-from gluekb.services.repos import register_repo
-from gluekb.services.webhook_auth import derive_secret
+from gluekb.services.repos.registration import register_repo
+from gluekb.services.webhooks.signatures import derive_secret
 from tests.support import LambdaContext, environment, load_handler
 from tests.webhook_support import encode, github_headers, http_event, psa_headers, sample
 

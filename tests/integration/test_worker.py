@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gluekb.adapters.document_store import DocumentStore
 from gluekb.adapters.embedded_index import EmbeddedIndex
+from gluekb.adapters.payload_store import PayloadStore
 from gluekb.adapters.state_store import StateStore
 from gluekb.models.documents import IndexJob, RecordField, SourceDocument
-from gluekb.services.indexing import IndexingService
+from gluekb.services.indexing.pipeline import IndexingService
 from gpu_worker.encoding import gated_encoder
 from gpu_worker.gate import PriorityGate
 from gpu_worker.worker import IndexWorker, LoopConfig
@@ -76,7 +76,7 @@ def rig(moto_stack: dict[str, Any], embedder: Any, tmp_path: Path) -> Iterator[d
     )["QueueUrl"]
     index = EmbeddedIndex(tmp_path / "index", dimension=embedder.dimension, writer=True)
     encoder = CountingEncoder(gated_encoder(embedder, PriorityGate(), 64))
-    documents = DocumentStore(clients.s3, "gluekb-local-raw-123456789012")
+    documents = PayloadStore(clients.s3, "gluekb-local-raw-123456789012")
     state = StateStore(clients.dynamodb, "gluekb-local-state")
     worker = IndexWorker(
         clients.sqs,

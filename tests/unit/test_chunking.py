@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from gluekb.models.documents import Message, RecordField, RelatedItem, Section, SourceDocument
-from gluekb.services.chunking import BUDGET, approx_tokens, chunk_document
-from gluekb.services.html_text import html_to_text
+from gluekb.services.indexing.chunking import BUDGET, approx_tokens, chunk_document
+from gluekb.services.text.html import html_to_text
 
 
 def _doc(**kwargs: object) -> SourceDocument:

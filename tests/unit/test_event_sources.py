@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import json
 
-from gluekb.stack.event_sources import failed_message_ids, sqs_record
-from gluekb.stack.lambda_runtime import InvocationResult
+from gluekb_dev.stack.event_sources import failed_message_ids, sqs_record
+from gluekb_dev.stack.lambda_runtime import InvocationResult
 from tests.support import event
 
 BATCH = {"a", "b", "c"}

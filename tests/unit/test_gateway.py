@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from gluekb.stack.gateway import HttpApiGateway, Router
-from gluekb.stack.lambda_runtime import InvocationResult
-from gluekb.stack.template import HttpRoute
+from gluekb_dev.stack.gateway import HttpApiGateway, Router
+from gluekb_dev.stack.lambda_runtime import InvocationResult
+from gluekb_dev.stack.template import HttpRoute
 from tests.support import event
 
 ROUTES = {

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from gluekb.services.identifiers import extract_identifiers, query_identifiers
+from gluekb.services.text.identifiers import extract_identifiers, query_identifiers
 
 
 def test_identifiers_in_free_text_are_found_and_normalised() -> None:

@@ -27,9 +27,9 @@ from gluekb.adapters.itglue import (
     parse_retry_after,
 )
 from gluekb.adapters.rate_limit import Unlimited
-from gluekb.demo.server import DemoServerConfig, DemoState, Faults, create_app
-from gluekb.demo.tenant import Tenant, TenantStore, parse_iso
 from gluekb.errors import InvalidInput, NotFound, RateLimited, UpstreamError
+from gluekb_dev.demo.server import DemoServerConfig, DemoState, Faults, create_app
+from gluekb_dev.demo.tenant import Tenant, TenantStore, parse_iso
 
 T = TypeVar("T")
 BASE = "http://itglue.test"

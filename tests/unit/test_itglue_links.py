@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gluekb.errors import InvalidInput
-from gluekb.services.itglue_links import parse_record_link
+from gluekb.services.webhooks.itglue_links import parse_record_link
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from email.message import Message
 
 import pytest
 
-from gluekb.services.mail_parsing import attachment_bytes
+from gluekb.services.mail.parsing import attachment_bytes
 
 
 def _part(body: bytes) -> Message:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gluekb.cli.mcp import mcp
 from gluekb.errors import DependencyUnavailable, Forbidden, NotFound, RateLimited
-from gluekb.services.auth import key_from_headers
+from gluekb.services.access.auth import key_from_headers
+from gluekb_dev.cli.mcp import mcp
 from mcp_server.server import actionable
 from tests.support import environment
 

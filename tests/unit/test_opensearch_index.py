@@ -21,10 +21,10 @@ from gluekb.adapters.opensearch_index import (
     chunks_index_template,
     connect,
 )
-from gluekb.adapters.search_index import open_search_index
 from gluekb.errors import ConfigurationError, GluekbError
 from gluekb.models.index import Chunk, DeleteSource, ReplaceSource
 from gluekb.settings import _Search
+from gluekb.wiring.search_index import open_search_index
 from tests.support import ROOT
 
 DIM = 4

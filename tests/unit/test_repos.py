@@ -9,8 +9,14 @@ import pytest
 from gluekb.errors import InvalidInput
 from gluekb.models.repos import ZERO_SHA, RepoRegistration
 from gluekb.models.webhooks import PushCommit
-from gluekb.services.repo_indexing import language_for
-from gluekb.services.repos import changed_paths, infer_provider, push_job, repo_id_for, repo_key
+from gluekb.services.repos.indexer import language_for
+from gluekb.services.repos.registration import (
+    changed_paths,
+    infer_provider,
+    push_job,
+    repo_id_for,
+    repo_key,
+)
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 A, B = "a" * 40, "b" * 40

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from gluekb.errors import ConfigurationError
-from gluekb.stack.schedules import parse_schedule
+from gluekb_dev.stack.schedules import parse_schedule
 
 START = datetime(2026, 11, 21, 9, 7, 30, tzinfo=UTC)  # a Saturday
 

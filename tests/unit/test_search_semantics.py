@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gluekb.adapters.search_index import (
+from gluekb.adapters.index_semantics import (
     MAX_QUERY_TERMS,
     MatchedBy,
     bm25_words,

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from gluekb.errors import ConfigurationError
-from gluekb.stack.local import LOCAL_PARAMETERS
-from gluekb.stack.template import PhysicalResource, Template
+from gluekb_dev.stack.embedded import LOCAL_PARAMETERS
+from gluekb_dev.stack.template import PhysicalResource, Template
 
 FUNCTIONS = {"api", "webhooks", "email_intake", "scheduled_sync", "sync_worker"}
 

@@ -8,7 +8,7 @@ import pytest
 from pydantic import SecretStr
 
 from gluekb.errors import ConfigurationError
-from gluekb.services.webhook_auth import (
+from gluekb.services.webhooks.signatures import (
     WebhookSecrets,
     derive_secret,
     github_signature_valid,

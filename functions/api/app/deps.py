@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import Depends, Header
 
 from gluekb.models.auth import Principal
-from gluekb.services.auth import key_from_headers
-from gluekb.services.container import Services
+from gluekb.services.access.auth import key_from_headers
 from gluekb.settings import ApiSettings, get_settings
+from gluekb.wiring.query import QueryServices
 
 settings = get_settings(ApiSettings)  # validated at cold start: a bad deploy fails here
-services = Services(settings)
+services = QueryServices(settings)
 
 
 def principal(

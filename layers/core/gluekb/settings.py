@@ -170,7 +170,7 @@ class EmailIntakeSettings(
     mail_prefix: str = "inbound/"
     support_address: str = "support@example.com"
     ack_max_per_sender_per_hour: int = 5
-    # Email intake: tickets from inbound mail (see gluekb.services.mail_intake).
+    # Email intake: tickets from inbound mail (see gluekb.services.tickets.mail_intake).
     support_name: str = "Service desk"
     own_addresses: list[str] = Field(default_factory=list, description="never acknowledged")
     ack_enabled: bool = True

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Path
 
 from app import deps
 from gluekb.models.views import OrganizationView, SyncQueued, SyncRequest, SyncStatusView
-from gluekb.services import organizations
+from gluekb.services.access import organizations
 
 router = APIRouter(prefix="/v1/organizations", tags=["organizations"])
 OrgRef = Path(min_length=1, max_length=200, description="organization id or name")

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from app import deps
-from gluekb.services import records
-from gluekb.services.records import Direction, RecordView, RelatedView
+from gluekb.services.query import records
+from gluekb.services.query.records import Direction, RecordView, RelatedView
 
 router = APIRouter(prefix="/v1/records", tags=["records"])
 RecordId = Annotated[

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app import deps
-from gluekb.services.answers import Answer, AskRequest
-from gluekb.services.search import SearchRequest, SearchResponse
+from gluekb.services.query.answers import Answer, AskRequest
+from gluekb.services.query.search import SearchRequest, SearchResponse
 
 router = APIRouter(prefix="/v1", tags=["search"])
 

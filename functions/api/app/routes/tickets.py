@@ -21,7 +21,7 @@ from gluekb.models.tickets import (
     TicketUpdate,
     TicketView,
 )
-from gluekb.services.similar_tickets import MAX_SIMILAR, similar_tickets
+from gluekb.services.tickets.similar import MAX_SIMILAR, similar_tickets
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 TicketId = Annotated[str, Path(min_length=3, max_length=20, description="e.g. T-1001")]

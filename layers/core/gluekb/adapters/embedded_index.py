@@ -32,7 +32,7 @@ import apsw
 import numpy as np
 import sqlite_vec
 
-from gluekb.adapters.search_index import (
+from gluekb.adapters.index_semantics import (
     HYBRID_CANDIDATES,
     PreparedSource,
     bm25_words,
@@ -49,8 +49,8 @@ from gluekb.models.index import Chunk, SearchHit
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from gluekb.adapters.search_index import LazyQueryVector, QueryVector
     from gluekb.models.index import IndexOperation
+    from gluekb.ports.search_index import LazyQueryVector, QueryVector
 
 SCHEMA_VERSION = 1
 DATABASE_FILE = "chunks.sqlite3"

@@ -48,7 +48,7 @@ from opensearchpy import (
     TransportError,
 )
 
-from gluekb.adapters.search_index import (
+from gluekb.adapters.index_semantics import (
     HYBRID_CANDIDATES,
     MatchedBy,
     PreparedSource,
@@ -67,8 +67,8 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from gluekb.adapters.search_index import LazyQueryVector, QueryVector
     from gluekb.models.index import IndexOperation
+    from gluekb.ports.search_index import LazyQueryVector, QueryVector
     from gluekb.settings import _Search
 
 MAX_K = 1000

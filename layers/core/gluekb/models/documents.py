@@ -1,7 +1,7 @@
 """Source documents: what producers (the IT Glue sync, email intake, webhooks) hand to the index.
 
 Producers render their records into one of four shapes; the worker chunks each shape its own way
-(`gluekb.services.chunking`) and never needs to know where a document came from:
+(`gluekb.services.indexing.chunking`) and never needs to know where a document came from:
 
 - `record`:       an IT Glue configuration, flexible asset, contact, ... → a record card + notes
 - `article`:      a document with sections and headings (HTML or text) → section-aware chunks

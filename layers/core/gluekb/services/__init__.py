@@ -1,1 +1,2 @@
-"""The logic: sync, indexing, search, answers, tickets, webhooks. Services never import handlers."""
+"""The logic, one sub-package per domain. Services depend on ports and models, never on handlers
+or wiring."""

@@ -1,0 +1,149 @@
+"""`gluekb sync` and `gluekb demo`: run the IT Glue sync from a terminal against `gluekb up`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gluekb.errors import GluekbError
+from gluekb.models.sync import Mode
+from gluekb_dev.cli.context import fail, state_home, use_stack
+
+
+@click.command()
+@click.option("--org", "organization", metavar="ID|NAME", help="One organization (default: all).")
+@click.option(
+    "--full", is_flag=True, help="List everything and sweep deletions (else incremental)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON summary instead of progress.")
+@click.option("--project", type=click.Path(path_type=Path, file_okay=False), hidden=True)
+def sync(organization: str | None, full: bool, as_json: bool, project: Path | None) -> None:
+    """Sync IT Glue now, with progress per organization and resource type."""
+    use_stack(project)
+    try:
+        mode: Mode = "full" if full else "incremental"
+        summary = asyncio.run(_sync(organization, mode, as_json))
+    except GluekbError as exc:
+        fail(exc.message)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, default=str))
+    failed = [o for o, s in summary.items() if s["state"] != "ok"]
+    if failed:
+        raise SystemExit(1)
+
+
+async def _sync(selector: str | None, mode: Mode, quiet: bool) -> dict[str, Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from gluekb.adapters.aws import AwsClients
+    from gluekb.models.sync import SyncJob
+    from gluekb.services.sync.organization_sync import SyncOptions
+    from gluekb.settings import SyncWorkerSettings, get_settings
+    from gluekb.wiring.sync import organization_discovery, sync_jobs
+
+    settings = get_settings(SyncWorkerSettings)
+    clients = AwsClients.from_settings(settings)
+    jobs = sync_jobs(settings, clients)
+    await organization_discovery(settings, clients).discover()
+    organizations = {
+        o["id"]: str(o.get("name", o["id"])) for o in jobs.stores.state.organizations()
+    }
+    chosen = _choose(organizations, selector)
+
+    summary: dict[str, Any] = {}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        disable=quiet,
+        transient=False,
+    ) as progress:
+        tasks: dict[tuple[str, str], Any] = {}
+
+        def report(org: str, resource: str, done: int, total: int) -> None:
+            key = (org, resource)
+            if key not in tasks:
+                label = f"{organizations.get(org, org)} · {resource.split(':')[0]}"
+                tasks[key] = progress.add_task(label, total=max(total, 1))
+            progress.update(tasks[key], completed=done, total=max(total, done, 1))
+
+        for org in chosen:
+            job = SyncJob(
+                organization_id=org,
+                organization_name=organizations[org],
+                mode=mode,
+                reason="cli",
+                requested_at=datetime.now(UTC),
+            )
+            status = await jobs.sync_organization(job, SyncOptions(progress=report))
+            summary[org] = {
+                "name": organizations[org],
+                "state": status.state,
+                "resources": {
+                    r: s.model_dump(exclude={"errors"}) for r, s in status.resources.items()
+                },
+                "errors": status.errors,
+            }
+            if not quiet:
+                color = "green" if status.state == "ok" else "red"
+                click.secho(f"{organizations[org]}: {status.state}", fg=color)
+                for error in status.errors[:5]:
+                    click.echo(f"  {error}")
+    return summary
+
+
+def _choose(organizations: dict[str, str], selector: str | None) -> list[str]:
+    if selector is None:
+        return sorted(organizations, key=lambda o: organizations[o].lower())
+    if selector in organizations:
+        return [selector]
+    lowered = selector.lower()
+    matches = [o for o, name in organizations.items() if name.lower() == lowered]
+    matches = matches or [
+        o for o, name in organizations.items() if name.lower().startswith(lowered)
+    ]
+    if len(matches) == 1:
+        return matches
+    known = ", ".join(sorted(organizations.values()))
+    if not matches:
+        fail(f"no organization '{selector}'. Known: {known}")
+    fail(
+        f"'{selector}' matches several organizations: "
+        + ", ".join(organizations[m] for m in matches)
+    )
+
+
+@click.group()
+def demo() -> None:
+    """The demo IT Glue tenant `gluekb up` serves when no ITGLUE_API_KEY is set."""
+
+
+@demo.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--project", type=click.Path(path_type=Path, file_okay=False), hidden=True)
+def mutate(as_json: bool, project: Path | None) -> None:
+    """Change the demo tenant (updates, new records, deletions), as time would."""
+    from gluekb_dev.demo.tenant import TenantStore
+
+    directory = state_home(project) / "demo"
+    if not (directory / "tenant.json").exists():
+        fail("no demo tenant yet: run `make dev` (gluekb up) once first")
+    report = TenantStore(directory).mutate()
+    counts = {
+        change: {kind: len(ids) for kind, ids in getattr(report, change).items() if ids}
+        for change in ("created", "updated", "deleted")
+    }
+    if as_json:
+        click.echo(json.dumps({"step": report.step, "at": str(report.at), **counts}, indent=2))
+        return
+    click.echo(f"demo tenant step {report.step} at {report.at}:")
+    for change, kinds in counts.items():
+        if kinds:
+            click.echo(f"  {change}: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
+    click.echo("the next sync (scheduled, or `gluekb sync`) picks these up")

@@ -1,0 +1,200 @@
+"""Index jobs → chunks → embeddings → one atomic index write.
+
+Nothing is embedded twice: a source whose chunks are unchanged is skipped outright (the sync
+re-sends unchanged records after a full sweep; that costs one index read), and inside a changed
+source every chunk whose content hash is already indexed reuses its stored vector.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from gluekb.adapters.payload_store import PayloadStore, SourceUnavailable
+from gluekb.errors import GluekbError
+from gluekb.models.documents import IndexJob, SourceDocument
+from gluekb.models.index import Chunk, DeleteSource, IndexOperation, ReplaceSource
+from gluekb.ports.search_index import SearchIndex
+from gluekb.services.indexing.chunking import chunk_document
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    Encode = Callable[[list[str]], NDArray[np.float32]]
+
+Status = Literal["indexed", "unchanged", "deleted", "superseded", "failed"]
+
+
+@dataclass
+class JobOutcome:
+    status: Status
+    chunks: int = 0
+    embedded: int = 0
+    reused: int = 0
+    reason: str | None = None
+    permanent: bool = False  # a retry cannot fix it (bad document): let it reach the DLQ
+
+
+@dataclass
+class BatchStats:
+    jobs: int = 0
+    chunks_written: int = 0
+    embedded: int = 0
+    reused: int = 0
+    unchanged_sources: int = 0
+    failed: int = 0
+    chunk_ms: float = 0.0
+    embed_ms: float = 0.0
+    write_ms: float = 0.0
+    outcomes: list[JobOutcome] = field(default_factory=list)
+
+
+def embedding_text(chunk: Chunk) -> str:
+    return f"{chunk.title}\n{chunk.text}"
+
+
+def source_hash(chunks: Sequence[Chunk]) -> str:
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk.model_dump_json().encode())
+    return digest.hexdigest()
+
+
+class IndexingService:
+    def __init__(
+        self, index: SearchIndex, encode: Encode, documents: PayloadStore | None = None
+    ) -> None:
+        self.index = index
+        self.encode = encode
+        self.documents = documents
+
+    def _document(self, job: IndexJob) -> SourceDocument:
+        if job.document is not None:
+            return job.document
+        if self.documents is None or job.document_key is None:
+            raise SourceUnavailable("the job references a document but no document store is set")
+        document = self.documents.get(job.document_key)
+        if document.source_id != job.source_id:
+            raise SourceUnavailable(
+                f"{job.document_key} holds {document.source_id}, not {job.source_id}"
+            )
+        return document
+
+    def process(self, jobs: Sequence[IndexJob]) -> BatchStats:
+        """Index a batch. Outcomes come back in the order of `jobs`; a failed job never fails
+        the others, except a failed index write, which fails every job that wrote."""
+        import numpy as np
+
+        stats = BatchStats(jobs=len(jobs))
+        outcomes: list[JobOutcome | None] = [None] * len(jobs)
+        # The newest job for a source wins; earlier ones in the same batch are superseded.
+        latest: dict[str, int] = {}
+        for position, job in enumerate(jobs):
+            previous = latest.get(job.source_id)
+            if previous is not None and jobs[previous].enqueued_at <= job.enqueued_at:
+                outcomes[previous] = JobOutcome("superseded")
+            elif previous is not None:
+                outcomes[position] = JobOutcome("superseded")
+                continue
+            latest[job.source_id] = position
+
+        started = time.perf_counter()
+        planned: dict[int, tuple[SourceDocument, list[Chunk], str]] = {}
+        deletes: dict[int, DeleteSource] = {}
+        for position in latest.values():
+            job = jobs[position]
+            if job.op == "delete":
+                deletes[position] = DeleteSource(
+                    source_id=job.source_id, organization_id=job.organization_id
+                )
+                continue
+            try:
+                document = self._document(job)
+                chunks = chunk_document(document)
+            except SourceUnavailable as exc:
+                outcomes[position] = JobOutcome("failed", reason=exc.message, permanent=True)
+                continue
+            except GluekbError as exc:
+                outcomes[position] = JobOutcome("failed", reason=exc.message)
+                continue
+            planned[position] = (document, chunks, source_hash(chunks))
+        stats.chunk_ms = (time.perf_counter() - started) * 1000
+
+        stored = self.index.source_hashes([doc.source_id for doc, _, _ in planned.values()])
+        to_embed: dict[str, str] = {}  # content_hash -> text
+        reused: dict[int, dict[str, NDArray[np.float32]]] = {}
+        for position, (document, chunks, digest) in list(planned.items()):
+            if stored.get(document.source_id) == digest:
+                outcomes[position] = JobOutcome("unchanged", chunks=len(chunks))
+                stats.unchanged_sources += 1
+                del planned[position]
+                continue
+            known = (
+                self.index.embeddings_by_hash(document.source_id)
+                if document.source_id in stored
+                else {}
+            )
+            reused[position] = known
+            for chunk in chunks:
+                if chunk.content_hash not in known:
+                    to_embed.setdefault(chunk.content_hash, embedding_text(chunk))
+
+        started = time.perf_counter()
+        fresh: dict[str, NDArray[np.float32]] = {}
+        if to_embed:
+            vectors = self.encode(list(to_embed.values()))
+            fresh = dict(zip(to_embed.keys(), vectors, strict=True))
+        stats.embed_ms = (time.perf_counter() - started) * 1000
+        stats.embedded = len(to_embed)
+
+        operations: list[IndexOperation] = []
+        writers: list[int] = []
+        for position, (document, chunks, digest) in planned.items():
+            known = reused[position]
+            matrix = np.stack(
+                [
+                    known[c.content_hash] if c.content_hash in known else fresh[c.content_hash]
+                    for c in chunks
+                ]
+            )
+            operations.append(
+                ReplaceSource(
+                    source_id=document.source_id,
+                    organization_id=document.organization_id,
+                    source_hash=digest,
+                    chunks=chunks,
+                    embeddings=matrix.astype(np.float32),
+                )
+            )
+            writers.append(position)
+            hits = sum(1 for c in chunks if c.content_hash in known)
+            outcomes[position] = JobOutcome(
+                "indexed", chunks=len(chunks), reused=hits, embedded=len(chunks) - hits
+            )
+            stats.reused += hits
+            stats.chunks_written += len(chunks)
+        for position, operation in deletes.items():
+            operations.append(operation)
+            writers.append(position)
+            outcomes[position] = JobOutcome("deleted")
+
+        started = time.perf_counter()
+        if operations:
+            try:
+                self.index.write(operations)
+            except Exception as exc:  # the whole write is rolled back: every writer retries
+                reason = f"index write failed: {type(exc).__name__}: {exc}"[:500]
+                for position in writers:
+                    outcomes[position] = JobOutcome("failed", reason=reason)
+                stats.chunks_written = 0
+        stats.write_ms = (time.perf_counter() - started) * 1000
+
+        stats.outcomes = [
+            o if o is not None else JobOutcome("failed", reason="not processed") for o in outcomes
+        ]
+        stats.failed = sum(1 for o in stats.outcomes if o.status == "failed")
+        return stats

@@ -1,0 +1,165 @@
+"""The sync queue's jobs: an organization's sync, one record's re-sync, a docs-repository push,
+and the discovery that fans organizations out onto the queue.
+
+Every path that syncs (the sync_worker and scheduled_sync functions, `gluekb sync`, the local
+stack) runs these, so every path syncs the same way. IT Glue clients are opened per job through
+`open_itglue` (wiring decides how: key, rate limit, base URL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from gluekb.adapters.itglue import ItGlueAuthError, ItGlueClient
+from gluekb.adapters.sqs import JobQueue
+from gluekb.adapters.state_store import StateStore
+from gluekb.models.repos import RepoIndexJob
+from gluekb.models.sync import Reason, ResourceSummary, SyncJob, SyncQueueJob, SyncStatus
+from gluekb.observability import build_logger
+from gluekb.services.repos.indexer import RepoIndexer
+from gluekb.services.sync.organization_sync import (
+    OrganizationSync,
+    SyncOptions,
+    SyncStores,
+    discover_organizations,
+)
+
+logger = build_logger(child=True)
+
+ItGlueOpener = Callable[[], ItGlueClient]
+
+
+@dataclass
+class QueueJobReport:
+    """What one sync-queue job did: counts for metrics, details for the log, and, when it must
+    run again (a transient failure), why."""
+
+    summary: str
+    counts: dict[str, int] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    retry: str | None = None
+
+
+class OrganizationDiscovery:
+    """Registers IT Glue's organizations and queues one incremental sync job for each."""
+
+    def __init__(
+        self, open_itglue: ItGlueOpener, state: StateStore, sync_queue: JobQueue | None = None
+    ) -> None:
+        self.open_itglue = open_itglue
+        self.state = state
+        self.sync_queue = sync_queue
+
+    async def discover(self) -> list[str]:
+        """Register IT Glue's organizations (one request per thousand)."""
+        async with self.open_itglue() as client:
+            return await discover_organizations(client, self.state, datetime.now(UTC))
+
+    async def fan_out(self, reason: Reason) -> list[str]:
+        if self.sync_queue is None:
+            raise ValueError("fan_out needs the sync queue")
+        now = datetime.now(UTC)
+        organizations = await self.discover()
+        names = {o["id"]: o.get("name") for o in self.state.organizations()}
+        jobs = [
+            SyncJob(
+                organization_id=org,
+                organization_name=names.get(org),
+                reason=reason,
+                requested_at=now,
+            )
+            for org in organizations
+        ]
+        self.sync_queue.send_all(jobs)
+        for job in jobs:
+            status = self.state.sync_status(job.organization_id)
+            if status.state != "running":
+                status.state, status.queued_at = "queued", now
+                status.organization_name = job.organization_name
+                self.state.save_sync_status(status)
+        return organizations
+
+
+class SyncJobs:
+    """Runs sync-queue jobs against IT Glue and the sync's stores."""
+
+    def __init__(
+        self, open_itglue: ItGlueOpener, stores: SyncStores, repos: RepoIndexer | None = None
+    ) -> None:
+        self.open_itglue = open_itglue
+        self.stores = stores
+        self.repos = repos
+
+    async def sync_organization(
+        self, job: SyncJob, options: SyncOptions | None = None
+    ) -> SyncStatus:
+        """Sync one organization. An invalid API key ends the run with one clear error in the
+        sync status (no retries: retrying cannot fix a key)."""
+        async with self.open_itglue() as client:
+            try:
+                return await OrganizationSync(client, self.stores, options).run(job)
+            except ItGlueAuthError as exc:
+                logger.error(
+                    "IT Glue refused the API key",
+                    extra={"organization_id": job.organization_id, "error": exc.message},
+                )
+                return self.stores.state.sync_status(job.organization_id)
+
+    async def sync_record(
+        self, job: SyncJob, options: SyncOptions | None = None
+    ) -> ResourceSummary:
+        """Re-sync the one record a job names (an IT Glue workflow webhook)."""
+        async with self.open_itglue() as client:
+            return await OrganizationSync(client, self.stores, options).sync_record(job)
+
+    async def run(self, job: SyncQueueJob) -> QueueJobReport:
+        """One sync-queue message: an organization's sync, one record's, or a docs-repo push."""
+        if isinstance(job, RepoIndexJob):
+            return await self._index_repository(job)
+        if job.record_id is not None:
+            return await self._record(job)
+        status = await self.sync_organization(job)
+        return QueueJobReport(
+            "sync finished",
+            counts={f"Synced_{name}": s.fetched for name, s in status.resources.items()},
+            details={
+                "organization_id": status.organization_id,
+                "state": status.state,
+                "errors": status.errors[:5],
+            },
+            retry=f"sync of {status.organization_id} incomplete: {status.errors[:3]}"
+            if status.retry
+            else None,
+        )
+
+    async def _index_repository(self, job: RepoIndexJob) -> QueueJobReport:
+        if self.repos is None:
+            raise ValueError("this sync has no repository indexer")
+        report = await asyncio.to_thread(self.repos.run, job)
+        if report is None:
+            return QueueJobReport("repository not registered", details={"repo_id": job.repo_id})
+        return QueueJobReport(
+            "repository indexed",
+            counts={"RepoFilesUpserted": report.upserted, "RepoFilesDeleted": report.deleted},
+            details=report.model_dump(),
+        )
+
+    async def _record(self, job: SyncJob) -> QueueJobReport:
+        try:
+            summary = await self.sync_record(job)
+        except ItGlueAuthError as exc:  # retrying cannot fix a key
+            return QueueJobReport("IT Glue refused the API key", details={"error": exc.message})
+        return QueueJobReport(
+            "record synced",
+            counts={f"Synced_{job.resource_type}": summary.fetched},
+            details={
+                "organization_id": job.organization_id,
+                "resource_type": job.resource_type,
+                "record_id": job.record_id,
+                "summary": summary.model_dump(exclude={"errors"}),  # not top level: LogRecord
+            },
+        )

@@ -1,0 +1,680 @@
+"""The IT Glue sync: one organization at a time, every resource type, incremental or full.
+
+Per organization and resource type a checkpoint in the state table holds the high-water mark
+(`updated_at` of the last completed run) and, while a listing is under way, the next page: a sync
+killed mid-pagination resumes there. Incremental runs ask IT Glue for records changed since the
+high-water mark and check that the filter really narrowed the result (IT Glue silently ignores
+filters it does not know); where it did not, that resource falls back to a newest-first walk.
+Full runs list everything and then sweep: a record the catalog has and the complete listing did
+not return was deleted in IT Glue (there are no tombstones). Nothing is deleted after an
+incomplete listing.
+
+Each record is stored raw in S3 and in the catalog (with its graph edges) only when its content
+hash changed, and each new, changed or deleted record becomes an index job. Password values are
+never fetched by the sync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from gluekb.adapters.catalog_store import CatalogStore
+from gluekb.adapters.itglue import (
+    CONFIGURATIONS,
+    CONTACTS,
+    DOCUMENTS,
+    DOMAINS,
+    FLEXIBLE_ASSETS,
+    LOCATIONS,
+    PASSWORDS,
+    FilterIgnored,
+    ItGlueAuthError,
+    ItGlueClient,
+    MalformedPage,
+    ResourceSpec,
+)
+from gluekb.adapters.payload_store import PayloadStore
+from gluekb.adapters.raw_store import RawRecordStore, content_hash
+from gluekb.adapters.sqs import JobQueue
+from gluekb.adapters.state_store import StateStore
+from gluekb.adapters.sync_runs import SyncRunStore
+from gluekb.errors import (
+    DependencyUnavailable,
+    GluekbError,
+    InvalidInput,
+    NotFound,
+    UpstreamError,
+)
+from gluekb.models.catalog import CatalogRecord
+from gluekb.models.documents import IndexJob
+from gluekb.models.itglue import (
+    Configuration,
+    ConfigurationInterface,
+    Document,
+    ItGlueRecord,
+    Organization,
+    Page,
+)
+from gluekb.models.sync import (
+    Mode,
+    PageProgress,
+    ResourceSummary,
+    SyncCheckpoint,
+    SyncJob,
+    SyncStatus,
+)
+from gluekb.observability import build_logger
+from gluekb.services.indexing.jobs import delete_job, upsert_job
+from gluekb.services.sync.record_cards import (
+    RenderedRecord,
+    render,
+    render_configuration,
+    render_document,
+    render_organization,
+)
+from gluekb.services.sync.record_cards import source_id as record_source_id
+
+logger = build_logger(child=True)
+
+FULL_SWEEP_EVERY = timedelta(hours=24)
+# Re-read a little before the high-water mark: clocks differ and updated_at has 1 s resolution.
+OVERLAP = timedelta(minutes=2)
+WALK_PAGE_SIZE = 100  # incremental walks read newest-first; most runs stop on page one
+ORDER = (
+    "configurations",
+    "flexible_assets",
+    "passwords",
+    "documents",
+    "contacts",
+    "locations",
+    "domains",
+)
+_SPECS: dict[str, ResourceSpec[Any]] = {
+    "configurations": CONFIGURATIONS,
+    "passwords": PASSWORDS,
+    "documents": DOCUMENTS,
+    "contacts": CONTACTS,
+    "locations": LOCATIONS,
+    "domains": DOMAINS,
+}
+
+Progress = Callable[[str, str, int, int], None]  # organization, resource, done, total
+CrashHook = Callable[[str, int], None]  # resource, page: tests inject crashes here
+
+
+class SyncIncomplete(DependencyUnavailable):
+    """A run stopped on a transient failure; its checkpoints let the retry resume."""
+
+
+class SyncCrashed(Exception):
+    """Raised by a test's crash hook to simulate the process dying mid-pagination."""
+
+
+@dataclass
+class _Item:
+    source_id: str
+    raw: dict[str, Any]
+    rendered: RenderedRecord
+    updated_at: datetime | None
+
+
+@dataclass
+class SyncStores:
+    state: StateStore
+    catalog: CatalogStore
+    raw: RawRecordStore
+    runs: SyncRunStore
+    documents: PayloadStore
+    index_queue: JobQueue
+
+
+@dataclass
+class SyncOptions:
+    full_sweep_every: timedelta = FULL_SWEEP_EVERY
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    progress: Progress | None = None
+    crash_hook: CrashHook | None = None
+
+
+def _raw(record: ItGlueRecord, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": record.id,
+        "type": record.type,
+        "attributes": record.attribute_dump(),
+    }
+    body.update(extra)
+    return body
+
+
+class OrganizationSync:
+    def __init__(
+        self, client: ItGlueClient, stores: SyncStores, options: SyncOptions | None = None
+    ) -> None:
+        self.client = client
+        self.stores = stores
+        self.options = options or SyncOptions()
+        self._known: dict[str, dict[str, str]] = {}  # listing group -> source id -> hash
+
+    # ------------------------------------------------------------ entry point
+    async def run(self, job: SyncJob) -> SyncStatus:
+        org = job.organization_id
+        state = self.stores.state
+        status = state.sync_status(org)
+        status.organization_name = status.organization_name or self._org_name(org)
+        status.state, status.mode = "running", job.mode
+        status.started_at, status.finished_at = self.options.clock(), None
+        status.resources, status.errors, status.retry = {}, [], False
+        state.save_sync_status(status)
+        self._known = await asyncio.to_thread(self.stores.catalog.hashes_by_group, org)
+        organization = self._organization_record(org)
+        if organization is not None:
+            summary = ResourceSummary(fetched=1)
+            await asyncio.to_thread(
+                self._apply,
+                org,
+                "organizations",
+                "organizations",
+                [organization],
+                self._known.setdefault("organizations", {}),
+                summary,
+            )
+            status.resources["organizations"] = summary
+        try:
+            for resource in ORDER:
+                summary = ResourceSummary()
+                before = self.client.stats.requests
+                try:
+                    if resource == "flexible_assets":
+                        await self._flexible_assets(org, job, summary)
+                    else:
+                        await self._resource(org, resource, _SPECS[resource], job, summary)
+                except (ItGlueAuthError, SyncCrashed):
+                    raise
+                except (UpstreamError, DependencyUnavailable) as exc:
+                    summary.errors.append(exc.message)
+                    status.retry = True
+                    logger.warning(
+                        "resource sync failed; it resumes on the next run",
+                        extra={"organization_id": org, "resource": resource, "error": exc.message},
+                    )
+                except GluekbError as exc:
+                    summary.errors.append(exc.message)
+                    logger.warning(
+                        "resource sync failed",
+                        extra={"organization_id": org, "resource": resource, "error": exc.message},
+                    )
+                summary.requests = self.client.stats.requests - before
+                status.resources[resource] = summary
+                status.errors += [f"{resource}: {e}" for e in summary.errors]
+                state.save_sync_status(status)
+        except ItGlueAuthError as exc:
+            status.state, status.finished_at = "failed", self.options.clock()
+            status.errors.append(exc.message)
+            state.save_sync_status(status)
+            raise
+        status.finished_at = self.options.clock()
+        status.state = "failed" if status.errors else "ok"
+        if not status.errors:
+            status.last_success_at = status.finished_at
+        state.save_sync_status(status)
+        return status
+
+    # ------------------------------------------------------------ one record (a webhook)
+    async def sync_record(self, job: SyncJob) -> ResourceSummary:
+        """Re-sync the one record a job names, through the listing's own fetch, store and index
+        path (an unchanged record costs one request and queues nothing). A record IT Glue no
+        longer has, or that now belongs to another organization, leaves the catalog and the
+        index as a sweep would remove it. Checkpoints are not touched."""
+        if job.resource_type is None or job.record_id is None:
+            raise InvalidInput("a record sync job names resource_type and record_id")
+        org, resource = job.organization_id, job.resource_type
+        summary = ResourceSummary()
+        source = record_source_id(resource, job.record_id)
+        stored = await asyncio.to_thread(self.stores.catalog.get, source)
+        if stored is not None and stored.organization_id != org:
+            stored = None  # another organization's record: never touched from here
+        known = {source: stored.content_hash} if stored is not None else {}
+        page = await self._record_page(org, resource, job.record_id)
+        records = [r for r in page.records if str(r.organization_id) == org] if page else []
+        if page is None or not records:
+            await asyncio.to_thread(self._sweep, org, resource, set(), known, summary)
+            return summary
+        summary.fetched = len(records)
+        shown = Page(
+            resource_type=page.resource_type,
+            number=1,
+            total_pages=1,
+            total_count=len(records),
+            next_page=None,
+            records=records,
+            included=page.included,
+        )
+        items = await self._items(resource, shown)
+        group = stored.group if stored is not None and stored.group else resource
+        if resource == "flexible_assets" and (stored is None or not stored.group):
+            group = f"flexible_assets:{records[0].flexible_asset_type_id}"
+        await asyncio.to_thread(self._apply, org, resource, group, items, known, summary)
+        return summary
+
+    async def _record_page(self, org: str, resource: str, record_id: str) -> Page[Any] | None:
+        if resource == "flexible_assets":  # listing them needs their type: show the record
+            try:
+                found = await self.client.record(FLEXIBLE_ASSETS, record_id, include_related=False)
+            except NotFound:
+                return None
+            return Page(
+                resource_type=resource,
+                number=1,
+                total_pages=1,
+                total_count=1,
+                next_page=None,
+                records=[found.record],
+            )
+        spec = _SPECS[resource]
+        async for page in self.client.pages(
+            spec, organization_id=org, id=record_id, **self._include(spec)
+        ):
+            return page
+        return None
+
+    def _org_name(self, organization_id: str) -> str | None:
+        return self._org_name_cached(organization_id)
+
+    def _organization_record(self, organization_id: str) -> _Item | None:
+        """The organization's own record, from the registry discovery filled (no request)."""
+        for entry in self.stores.state.organizations():
+            if entry["id"] == organization_id and isinstance(entry.get("record"), dict):
+                record = Organization.from_resource(entry["record"])
+                rendered = render_organization(record)
+                return _Item(rendered.source_id, _raw(record), rendered, record.updated_at)
+        return None
+
+    # ------------------------------------------------------------ one resource type
+    def _plan(self, checkpoint: SyncCheckpoint, job: SyncJob) -> tuple[Mode, datetime | None]:
+        now = self.options.clock()
+        if checkpoint.in_progress is not None:  # a listing was interrupted: resume it
+            return "full", None
+        due = (
+            checkpoint.last_full_at is None
+            or now - checkpoint.last_full_at >= self.options.full_sweep_every
+        )
+        if job.mode == "full" or checkpoint.high_water is None or due:
+            return "full", None
+        return "incremental", checkpoint.high_water - OVERLAP
+
+    async def _resource(
+        self,
+        org: str,
+        resource: str,
+        spec: ResourceSpec[Any],
+        job: SyncJob,
+        summary: ResourceSummary,
+        *,
+        key: str | None = None,
+        catalog_type: str | None = None,
+        **filters: Any,
+    ) -> set[str] | None:
+        """Sync one listing. Returns the ids a complete full listing saw (None otherwise)."""
+        key = key or resource
+        catalog_type = catalog_type or resource
+        checkpoint = self.stores.state.checkpoint(org, key)
+        mode, since = self._plan(checkpoint, job)
+        known = self._known.setdefault(key, {})
+        if mode == "incremental" and since is not None:
+            started = self.options.clock()
+            total = await self._changed(
+                org, resource, spec, since, filters, known, catalog_type, key, summary
+            )
+            if total == len(known):
+                checkpoint.high_water = started
+                await asyncio.to_thread(self.stores.state.save_checkpoint, checkpoint)
+                return None
+            # IT Glue holds a different number of records than the catalog: something was
+            # deleted (no tombstones) or slipped past the walk. List everything and sweep.
+            logger.info(
+                "record count differs; listing in full",
+                extra={
+                    "organization_id": org,
+                    "resource": key,
+                    "itglue": total,
+                    "catalog": len(known),
+                },
+            )
+            mode = "full"
+        return await self._full(
+            org, resource, spec, checkpoint, mode, filters, known, catalog_type, key, summary
+        )
+
+    async def _changed(
+        self,
+        org: str,
+        resource: str,
+        spec: ResourceSpec[Any],
+        since: datetime,
+        filters: dict[str, Any],
+        known: dict[str, str],
+        catalog_type: str,
+        key: str,
+        summary: ResourceSummary,
+    ) -> int:
+        """Records changed since `since`, newest first (no reliance on filter[updated_at], which
+        IT Glue honours only for organizations); returns IT Glue's total count of the resource."""
+        total = 0
+        floor = since.replace(microsecond=0)
+        async for page in self.client.pages(
+            spec,
+            sort="-updated_at",
+            page_size=WALK_PAGE_SIZE,
+            organization_id=org,
+            **filters,
+            **self._include(spec),
+        ):
+            total = page.total_count
+            fresh = [r for r in page.records if r.updated_at is None or r.updated_at >= floor]
+            if fresh:
+                shown = Page(
+                    resource_type=page.resource_type,
+                    number=page.number,
+                    total_pages=page.total_pages,
+                    total_count=page.total_count,
+                    next_page=page.next_page,
+                    records=fresh,
+                    included=page.included,
+                )
+                items = await self._items(resource, shown)
+                await asyncio.to_thread(self._apply, org, catalog_type, key, items, known, summary)
+                summary.fetched += len(fresh)
+            if self.options.progress:
+                self.options.progress(org, key, summary.fetched, total)
+            if len(fresh) < len(page.records):
+                break  # reached records older than the high-water mark
+        return total
+
+    async def _full(
+        self,
+        org: str,
+        resource: str,
+        spec: ResourceSpec[Any],
+        checkpoint: SyncCheckpoint,
+        mode: Mode,
+        filters: dict[str, Any],
+        known: dict[str, str],
+        catalog_type: str,
+        key: str,
+        summary: ResourceSummary,
+    ) -> set[str] | None:
+        """List every page, resumable from the checkpoint, then sweep what was not seen."""
+        progress = checkpoint.in_progress or PageProgress(
+            run_id=uuid.uuid4().hex[:12], mode="full", since=None, started_at=self.options.clock()
+        )
+        complete = True
+        start = progress.next_page
+        while True:
+            try:
+                async for page in self.client.pages(
+                    spec, start_page=start, organization_id=org, **filters, **self._include(spec)
+                ):
+                    items = await self._items(resource, page)
+                    await asyncio.to_thread(
+                        self._apply, org, catalog_type, key, items, known, summary
+                    )
+                    summary.fetched += len(page.records)
+                    await asyncio.to_thread(
+                        self.stores.runs.record_page,
+                        org,
+                        key,
+                        progress.run_id,
+                        page.number,
+                        [i.source_id for i in items],
+                    )
+                    progress.next_page = page.number + 1
+                    checkpoint.in_progress = progress
+                    await asyncio.to_thread(self.stores.state.save_checkpoint, checkpoint)
+                    if self.options.progress:
+                        self.options.progress(org, key, summary.fetched, page.total_count)
+                    if self.options.crash_hook:
+                        self.options.crash_hook(key, page.number)
+                break
+            except MalformedPage as exc:
+                # Log it, count the listing as incomplete (no sweep), carry on after that page.
+                summary.errors.append(exc.message)
+                complete = False
+                logger.warning(
+                    "malformed page; continuing after it",
+                    extra={"resource": key, "page": exc.page_number},
+                )
+                if exc.total_pages is not None and exc.page_number >= exc.total_pages:
+                    break
+                start = exc.page_number + 1
+            except (FilterIgnored, InvalidInput) as exc:
+                summary.errors.append(exc.message)
+                complete = False
+                break
+        seen: set[str] | None = None
+        if complete:
+            seen = await asyncio.to_thread(self.stores.runs.seen, org, key, progress.run_id)
+            checkpoint.last_full_at = progress.started_at
+            checkpoint.full_total = len(seen)
+        await asyncio.to_thread(self.stores.runs.clear, org, key, progress.run_id)
+        checkpoint.high_water = progress.started_at
+        checkpoint.in_progress = None
+        await asyncio.to_thread(self.stores.state.save_checkpoint, checkpoint)
+        if seen is not None:
+            await asyncio.to_thread(self._sweep, org, catalog_type, seen, known, summary)
+        return seen
+
+    @staticmethod
+    def _include(spec: ResourceSpec[Any]) -> dict[str, Any]:
+        # Interfaces side-loaded: one request per page instead of one per configuration.
+        return {"include": "configuration_interfaces"} if spec is CONFIGURATIONS else {}
+
+    async def _flexible_assets(self, org: str, job: SyncJob, summary: ResourceSummary) -> None:
+        """One listing per flexible asset type (IT Glue requires the type); assets of a type
+        that no longer exists are swept too."""
+        types = await self.client.flexible_asset_types()
+        listed = set()
+        for asset_type in types:
+            part = ResourceSummary()
+            key = f"flexible_assets:{asset_type.id}"
+            listed.add(key)
+            await self._resource(
+                org,
+                "flexible_assets",
+                FLEXIBLE_ASSETS,
+                job,
+                part,
+                key=key,
+                catalog_type="flexible_assets",
+                flexible_asset_type_id=asset_type.id,
+            )
+            summary.add(part)
+        for group, hashes in list(self._known.items()):
+            if group.startswith("flexible_assets:") and group not in listed:
+                self._sweep(org, "flexible_assets", set(), hashes, summary)  # the type is gone
+
+    # ------------------------------------------------------------ records
+    async def _items(self, resource: str, page: Page[Any]) -> list[_Item]:
+        items: list[_Item] = []
+        if resource == "configurations":
+            interfaces = self._included_interfaces(page)
+            for config in page.records:
+                assert isinstance(config, Configuration)
+                own = interfaces.get(config.id, [])
+                raw = _raw(config, interfaces=[i.attribute_dump() | {"id": i.id} for i in own])
+                items.append(
+                    _Item(
+                        f"itglue:configurations:{config.id}",
+                        raw,
+                        render_configuration(config, own),
+                        config.updated_at,
+                    )
+                )
+        elif resource == "documents":
+            for document in page.records:
+                assert isinstance(document, Document)
+                items.append(await self._document_item(document))
+        else:
+            for record in page.records:
+                rendered = render(record)
+                items.append(_Item(rendered.source_id, _raw(record), rendered, record.updated_at))
+        return items
+
+    @staticmethod
+    def _included_interfaces(page: Page[Any]) -> dict[str, list[ConfigurationInterface]]:
+        by_id = {
+            str(item.id if item.id is not None else item.attributes.get("id")): item
+            for item in getattr(page, "included", []) or []
+            if item.type in ("configuration-interfaces", "configuration_interfaces")
+        }
+        out: dict[str, list[ConfigurationInterface]] = {}
+        for config in page.records:
+            refs = config.relationships.get("configuration-interfaces", {}).get("data", []) or []
+            out[config.id] = [
+                ConfigurationInterface.from_resource(by_id[str(ref["id"])])
+                for ref in refs
+                if str(ref["id"]) in by_id
+            ]
+        return out
+
+    async def _document_item(self, document: Document) -> _Item:
+        source = f"itglue:documents:{document.id}"
+        known = await asyncio.to_thread(self.stores.catalog.get, source)
+        if (
+            known is not None
+            and known.updated_at == document.updated_at
+            and document.updated_at is not None
+        ):
+            # Unchanged document: no sections request (documents are the sync's dominant cost).
+            rendered = render_document(document, [])
+            return _Item(
+                source,
+                {"unchanged": True, "hash": known.content_hash},
+                rendered,
+                document.updated_at,
+            )
+        sections = await self.client.document_sections(document.id)
+        raw = _raw(document, sections=[s.attribute_dump() | {"id": s.id} for s in sections])
+        return _Item(source, raw, render_document(document, sections), document.updated_at)
+
+    def _apply(
+        self,
+        org: str,
+        catalog_type: str,
+        group: str,
+        items: list[_Item],
+        known: dict[str, str],
+        summary: ResourceSummary,
+    ) -> None:
+        """Store what changed in this page (raw, catalog, edges) and queue its index jobs."""
+        now = self.options.clock()
+        org_name = self._org_name_cached(org)
+        records: list[CatalogRecord] = []
+        jobs: list[IndexJob] = []
+        for item in items:
+            if item.raw.get("unchanged"):
+                summary.unchanged += 1
+                continue
+            digest = content_hash(item.raw)
+            previous = known.get(item.source_id)
+            if previous == digest:
+                summary.unchanged += 1
+                continue
+            rendered = item.rendered
+            key = RawRecordStore.key_for(org, catalog_type, rendered.record_id)
+            self.stores.raw.put(key, item.raw, digest)
+            records.append(
+                CatalogRecord(
+                    source_id=item.source_id,
+                    organization_id=org,
+                    resource_type=catalog_type,
+                    record_id=rendered.record_id,
+                    name=rendered.name,
+                    type_label=rendered.type_label,
+                    content_hash=digest,
+                    raw_key=key,
+                    url=rendered.url,
+                    updated_at=item.updated_at,
+                    synced_at=now,
+                    identifiers=rendered.identifiers,
+                    fields=rendered.fields[:100],
+                    group=group,
+                )
+            )
+            if rendered.edges or previous is not None:
+                self.stores.catalog.set_edges(item.source_id, rendered.edges)
+            jobs.append(self._index_job(rendered, org_name))
+            known[item.source_id] = digest
+            if previous is None:
+                summary.created += 1
+            else:
+                summary.updated += 1
+        self.stores.catalog.put_many(records)
+        self.stores.index_queue.send_all(jobs)
+
+    def _index_job(self, rendered: RenderedRecord, org_name: str | None) -> IndexJob:
+        return upsert_job(rendered.document(org_name), self.stores.documents, self.options.clock())
+
+    def _sweep(
+        self,
+        org: str,
+        catalog_type: str,
+        seen: set[str],
+        known: dict[str, str],
+        summary: ResourceSummary,
+    ) -> None:
+        gone = sorted(set(known) - seen)
+        if not gone:
+            return
+        jobs = []
+        for source in gone:
+            record = self.stores.catalog.get(source)
+            if record is not None:
+                self.stores.raw.delete(record.raw_key)  # deleting a missing object is a no-op
+            self.stores.catalog.delete(source)
+            known.pop(source, None)
+            jobs.append(delete_job(source, org, self.options.clock()))
+        self.stores.index_queue.send_all(jobs)
+        summary.deleted += len(gone)
+        logger.info(
+            "deleted records gone from IT Glue",
+            extra={"organization_id": org, "resource": catalog_type, "count": len(gone)},
+        )
+
+    _org_names: dict[str, str | None] | None = None
+
+    def _org_name_cached(self, org: str) -> str | None:
+        if self._org_names is None:
+            self._org_names = {o["id"]: o.get("name") for o in self.stores.state.organizations()}
+        return self._org_names.get(org)
+
+
+async def discover_organizations(
+    client: ItGlueClient, state: StateStore, now: datetime
+) -> list[str]:
+    """Register every IT Glue organization (with its raw record) and forget vanished ones."""
+    found: list[str] = []
+    async for organization in client.organizations():
+        state.put_organization(
+            organization.id,
+            organization.name,
+            {
+                "short_name": organization.short_name,
+                "status": organization.organization_status_name,
+                "discovered_at": now.isoformat(),
+                "record": {
+                    "id": organization.id,
+                    "type": organization.type,
+                    "attributes": organization.attribute_dump(),
+                },
+            },
+        )
+        found.append(organization.id)
+    for entry in state.organizations():
+        if entry["id"] not in found:
+            state.delete_organization(entry["id"])
+    return found
