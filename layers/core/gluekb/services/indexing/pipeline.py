@@ -64,6 +64,38 @@ def source_hash(chunks: Sequence[Chunk]) -> str:
     return digest.hexdigest()
 
 
+@dataclass
+class _Batch:
+    """One batch in progress; positions index `jobs`, and so do `outcomes`."""
+
+    jobs: Sequence[IndexJob]
+    stats: BatchStats
+    outcomes: list[JobOutcome | None]
+    # position -> (document, its chunks, their source hash), for the sources to (re)index
+    upserts: dict[int, tuple[SourceDocument, list[Chunk], str]] = field(default_factory=dict)
+    deletes: dict[int, DeleteSource] = field(default_factory=dict)
+    # position -> the vectors already indexed for that source, by chunk content hash
+    known: dict[int, dict[str, NDArray[np.float32]]] = field(default_factory=dict)
+
+    def outcome(self, position: int, outcome: JobOutcome) -> None:
+        self.outcomes[position] = outcome
+
+
+def _newest_per_source(batch: _Batch) -> list[int]:
+    """The position of the newest job for each source; earlier ones are superseded."""
+    jobs = batch.jobs
+    latest: dict[str, int] = {}
+    for position, job in enumerate(jobs):
+        previous = latest.get(job.source_id)
+        if previous is not None and jobs[previous].enqueued_at <= job.enqueued_at:
+            batch.outcome(previous, JobOutcome("superseded"))
+        elif previous is not None:
+            batch.outcome(position, JobOutcome("superseded"))
+            continue
+        latest[job.source_id] = position
+    return list(latest.values())
+
+
 class IndexingService:
     def __init__(
         self, index: SearchIndex, encode: Encode, documents: PayloadStore | None = None
@@ -87,28 +119,28 @@ class IndexingService:
     def process(self, jobs: Sequence[IndexJob]) -> BatchStats:
         """Index a batch. Outcomes come back in the order of `jobs`; a failed job never fails
         the others, except a failed index write, which fails every job that wrote."""
-        import numpy as np
-
-        stats = BatchStats(jobs=len(jobs))
-        outcomes: list[JobOutcome | None] = [None] * len(jobs)
-        # The newest job for a source wins; earlier ones in the same batch are superseded.
-        latest: dict[str, int] = {}
-        for position, job in enumerate(jobs):
-            previous = latest.get(job.source_id)
-            if previous is not None and jobs[previous].enqueued_at <= job.enqueued_at:
-                outcomes[previous] = JobOutcome("superseded")
-            elif previous is not None:
-                outcomes[position] = JobOutcome("superseded")
-                continue
-            latest[job.source_id] = position
-
+        batch = _Batch(jobs, BatchStats(jobs=len(jobs)), [None] * len(jobs))
         started = time.perf_counter()
-        planned: dict[int, tuple[SourceDocument, list[Chunk], str]] = {}
-        deletes: dict[int, DeleteSource] = {}
-        for position in latest.values():
-            job = jobs[position]
+        self._plan(batch, _newest_per_source(batch))
+        batch.stats.chunk_ms = (time.perf_counter() - started) * 1000
+        to_embed = self._skip_unchanged(batch)
+        fresh = self._embed(batch, to_embed)
+        operations, writers = self._operations(batch, fresh)
+        self._write(batch, operations, writers)
+        stats = batch.stats
+        stats.outcomes = [
+            o if o is not None else JobOutcome("failed", reason="not processed")
+            for o in batch.outcomes
+        ]
+        stats.failed = sum(1 for o in stats.outcomes if o.status == "failed")
+        return stats
+
+    def _plan(self, batch: _Batch, positions: Sequence[int]) -> None:
+        """Deletes as they are; upserts fetched and chunked (a source that cannot be is failed)."""
+        for position in positions:
+            job = batch.jobs[position]
             if job.op == "delete":
-                deletes[position] = DeleteSource(
+                batch.deletes[position] = DeleteSource(
                     source_id=job.source_id, organization_id=job.organization_id
                 )
                 continue
@@ -116,72 +148,69 @@ class IndexingService:
                 document = self._document(job)
                 chunks = chunk_document(document)
             except SourceUnavailable as exc:
-                outcomes[position] = JobOutcome("failed", reason=exc.message, permanent=True)
+                batch.outcome(position, JobOutcome("failed", reason=exc.message, permanent=True))
                 continue
             except GluekbError as exc:
-                outcomes[position] = JobOutcome("failed", reason=exc.message)
+                batch.outcome(position, JobOutcome("failed", reason=exc.message))
                 continue
-            planned[position] = (document, chunks, source_hash(chunks))
-        stats.chunk_ms = (time.perf_counter() - started) * 1000
+            batch.upserts[position] = (document, chunks, source_hash(chunks))
 
-        stored = self.index.source_hashes([doc.source_id for doc, _, _ in planned.values()])
-        to_embed: dict[str, str] = {}  # content_hash -> text
-        reused: dict[int, dict[str, NDArray[np.float32]]] = {}
-        for position, (document, chunks, digest) in list(planned.items()):
+    def _skip_unchanged(self, batch: _Batch) -> dict[str, str]:
+        """Drops the sources whose chunks are indexed as they are; returns the texts still to
+        embed (content hash -> text), after the vectors a changed source can reuse."""
+        stored = self.index.source_hashes([doc.source_id for doc, _, _ in batch.upserts.values()])
+        to_embed: dict[str, str] = {}
+        for position, (document, chunks, digest) in list(batch.upserts.items()):
             if stored.get(document.source_id) == digest:
-                outcomes[position] = JobOutcome("unchanged", chunks=len(chunks))
-                stats.unchanged_sources += 1
-                del planned[position]
+                batch.outcome(position, JobOutcome("unchanged", chunks=len(chunks)))
+                batch.stats.unchanged_sources += 1
+                del batch.upserts[position]
                 continue
             known = (
                 self.index.embeddings_by_hash(document.source_id)
                 if document.source_id in stored
                 else {}
             )
-            reused[position] = known
+            batch.known[position] = known
             for chunk in chunks:
                 if chunk.content_hash not in known:
                     to_embed.setdefault(chunk.content_hash, embedding_text(chunk))
+        return to_embed
 
+    def _embed(self, batch: _Batch, to_embed: dict[str, str]) -> dict[str, NDArray[np.float32]]:
         started = time.perf_counter()
         fresh: dict[str, NDArray[np.float32]] = {}
         if to_embed:
             vectors = self.encode(list(to_embed.values()))
             fresh = dict(zip(to_embed.keys(), vectors, strict=True))
-        stats.embed_ms = (time.perf_counter() - started) * 1000
-        stats.embedded = len(to_embed)
+        batch.stats.embed_ms = (time.perf_counter() - started) * 1000
+        batch.stats.embedded = len(to_embed)
+        return fresh
 
+    def _operations(
+        self, batch: _Batch, fresh: dict[str, NDArray[np.float32]]
+    ) -> tuple[list[IndexOperation], list[int]]:
+        """One replace per changed source, then the deletes; and the positions that wrote."""
         operations: list[IndexOperation] = []
         writers: list[int] = []
-        for position, (document, chunks, digest) in planned.items():
-            known = reused[position]
-            matrix = np.stack(
-                [
-                    known[c.content_hash] if c.content_hash in known else fresh[c.content_hash]
-                    for c in chunks
-                ]
-            )
-            operations.append(
-                ReplaceSource(
-                    source_id=document.source_id,
-                    organization_id=document.organization_id,
-                    source_hash=digest,
-                    chunks=chunks,
-                    embeddings=matrix.astype(np.float32),
-                )
-            )
+        for position, (document, chunks, digest) in batch.upserts.items():
+            known = batch.known[position]
+            operations.append(replace_source(document, chunks, digest, known, fresh))
             writers.append(position)
             hits = sum(1 for c in chunks if c.content_hash in known)
-            outcomes[position] = JobOutcome(
-                "indexed", chunks=len(chunks), reused=hits, embedded=len(chunks) - hits
+            batch.outcome(
+                position,
+                JobOutcome("indexed", chunks=len(chunks), reused=hits, embedded=len(chunks) - hits),
             )
-            stats.reused += hits
-            stats.chunks_written += len(chunks)
-        for position, operation in deletes.items():
+            batch.stats.reused += hits
+            batch.stats.chunks_written += len(chunks)
+        for position, operation in batch.deletes.items():
             operations.append(operation)
             writers.append(position)
-            outcomes[position] = JobOutcome("deleted")
+            batch.outcome(position, JobOutcome("deleted"))
+        return operations, writers
 
+    def _write(self, batch: _Batch, operations: list[IndexOperation], writers: list[int]) -> None:
         started = time.perf_counter()
         if operations:
             try:
@@ -189,12 +218,31 @@ class IndexingService:
             except Exception as exc:  # the whole write is rolled back: every writer retries
                 reason = f"index write failed: {type(exc).__name__}: {exc}"[:500]
                 for position in writers:
-                    outcomes[position] = JobOutcome("failed", reason=reason)
-                stats.chunks_written = 0
-        stats.write_ms = (time.perf_counter() - started) * 1000
+                    batch.outcome(position, JobOutcome("failed", reason=reason))
+                batch.stats.chunks_written = 0
+        batch.stats.write_ms = (time.perf_counter() - started) * 1000
 
-        stats.outcomes = [
-            o if o is not None else JobOutcome("failed", reason="not processed") for o in outcomes
+
+def replace_source(
+    document: SourceDocument,
+    chunks: list[Chunk],
+    digest: str,
+    known: dict[str, NDArray[np.float32]],
+    fresh: dict[str, NDArray[np.float32]],
+) -> ReplaceSource:
+    """A source's new chunks with their vectors: reused where the content is unchanged."""
+    import numpy as np
+
+    matrix = np.stack(
+        [
+            known[c.content_hash] if c.content_hash in known else fresh[c.content_hash]
+            for c in chunks
         ]
-        stats.failed = sum(1 for o in stats.outcomes if o.status == "failed")
-        return stats
+    )
+    return ReplaceSource(
+        source_id=document.source_id,
+        organization_id=document.organization_id,
+        source_hash=digest,
+        chunks=chunks,
+        embeddings=matrix.astype(np.float32),
+    )
