@@ -34,15 +34,16 @@ from gluekb.adapters.aws import AwsClients
 from gluekb.adapters.embedded_index import EmbeddedIndex
 from gluekb.adapters.sentence_embedder import SentenceTransformerEmbedder
 from gluekb.adapters.sqs import JobQueue
+from gluekb.adapters.sqs_work_queue import SqsWorkQueue
 from gluekb.models.documents import IndexJob, RecordField, Section, SourceDocument
 from gluekb.services.indexing.chunking import chunk_document
+from gluekb.services.indexing.encoding import gated_encoder
+from gluekb.services.indexing.gate import PriorityGate
+from gluekb.services.indexing.index_worker import IndexWorker, LoopConfig
 from gluekb.services.indexing.pipeline import IndexingService, embedding_text
 from gluekb_dev.stack.embedded import LOCAL_PARAMETERS
 from gluekb_dev.stack.provision import Provisioner
 from gluekb_dev.stack.template import Template
-from gpu_worker.encoding import gated_encoder
-from gpu_worker.gate import PriorityGate
-from gpu_worker.worker import IndexWorker, LoopConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 WORDS = [
@@ -152,13 +153,13 @@ def pipeline_rate(
         ]
     )
     index = EmbeddedIndex(home, dimension=embedder.dimension, writer=True)
-    # As gpu_worker/__main__.py builds it: CPU sub-batches of 16 behind the priority gate.
+    # As gluekb/wiring/worker.py builds it: CPU sub-batches of 16 behind the priority gate.
     sub_batch = 64 if embedder.device == "cuda" else 16
     indexing = IndexingService(index, gated_encoder(embedder, PriorityGate(), sub_batch))
     worker = IndexWorker(
-        clients.sqs,
+        SqsWorkQueue(clients.sqs, queue),
         indexing,
-        LoopConfig(queue_url=queue, poll_wait_s=0, batch_max_messages=50, gather_window_s=0.5),
+        LoopConfig(poll_wait_s=0, batch_max_messages=50, gather_window_s=0.5),
     )
     thread = threading.Thread(target=worker.run, daemon=True)
     started = time.perf_counter()

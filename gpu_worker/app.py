@@ -20,8 +20,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gluekb.adapters.embedder import Embedder, encode_vectors
+from gluekb.services.indexing.gate import PriorityGate
 from gpu_worker import metrics
-from gpu_worker.gate import PriorityGate
 
 if TYPE_CHECKING:
     import numpy as np

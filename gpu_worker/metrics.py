@@ -1,8 +1,11 @@
-"""Prometheus metrics of the worker (GET /metrics)."""
+"""Prometheus metrics of the worker (GET /metrics), and the queue loop's `WorkerMetrics` on
+them."""
 
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from gluekb.ports.worker_metrics import FailureKind
 
 registry = CollectorRegistry()
 
@@ -47,3 +50,29 @@ embed_request_seconds = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1),
     registry=registry,
 )
+
+
+class PrometheusWorkerMetrics:
+    """The queue loop's measurements (`gluekb.ports.worker_metrics`) as the metrics above."""
+
+    def message_received(self, lag_s: float) -> None:
+        queue_lag.observe(lag_s)
+
+    def job_finished(self, status: str) -> None:
+        documents.labels(status).inc()
+
+    def job_failed(self, kind: FailureKind) -> None:
+        failures.labels(kind).inc()
+
+    def batch_done(
+        self, seconds: float, jobs: int, chunks: int, embedded: int, reused: int
+    ) -> None:
+        batch_seconds.observe(seconds)
+        chunks_written.inc(chunks)
+        embeddings.labels("index").inc(embedded)
+        embeddings.labels("reused").inc(reused)
+        docs_per_second.set(jobs / seconds if seconds > 0 else 0)
+
+    def queue_depth(self, visible: int, in_flight: int) -> None:
+        queue_visible.set(visible)
+        queue_in_flight.set(in_flight)

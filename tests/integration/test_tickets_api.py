@@ -19,12 +19,13 @@ from moto.ses.models import ses_backends
 from gluekb.adapters.api_keys import ApiKeyStore
 from gluekb.adapters.embedded_index import EmbeddedIndex
 from gluekb.adapters.payload_store import PayloadStore
+from gluekb.adapters.sqs_work_queue import SqsWorkQueue
 from gluekb.adapters.state_store import StateStore
 from gluekb.adapters.ticket_store import TicketStore
+from gluekb.services.indexing.encoding import gated_encoder
+from gluekb.services.indexing.gate import PriorityGate
+from gluekb.services.indexing.index_worker import IndexWorker, LoopConfig
 from gluekb.services.indexing.pipeline import IndexingService
-from gpu_worker.encoding import gated_encoder
-from gpu_worker.gate import PriorityGate
-from gpu_worker.worker import IndexWorker, LoopConfig
 from tests.mail_support import SUPPORT, mail, s3_event, seed_organizations, ses_key
 from tests.support import LambdaContext, environment, event, load_handler
 
@@ -109,22 +110,17 @@ def index_everything_queued(api: Api, embedder: Any) -> None:
     env = api.stack["env"]["api"]
     index = EmbeddedIndex(Path(env["GLUEKB_INDEX_PATH"]), dimension=embedder.dimension, writer=True)
     worker = IndexWorker(
-        api.clients.sqs,
+        SqsWorkQueue(api.clients.sqs, env["GLUEKB_INDEX_QUEUE_URL"]),
         IndexingService(
             index,
             gated_encoder(embedder, PriorityGate(), 64),
             PayloadStore(api.clients.s3, env["GLUEKB_RAW_BUCKET"]),
         ),
-        LoopConfig(
-            queue_url=env["GLUEKB_INDEX_QUEUE_URL"],
-            poll_wait_s=0,
-            visibility_timeout_s=30,
-            max_receive_count=2,
-        ),
+        LoopConfig(poll_wait_s=0, visibility_timeout_s=30, max_receive_count=2),
         StateStore(api.clients.dynamodb, env["GLUEKB_STATE_TABLE"]),
     )
     try:
-        while messages := worker._receive():
+        while messages := worker.receive():
             worker.process(messages)
     finally:
         index.close()

@@ -16,12 +16,13 @@ import pytest
 
 from gluekb.adapters.embedded_index import EmbeddedIndex
 from gluekb.adapters.payload_store import PayloadStore
+from gluekb.adapters.sqs_work_queue import SqsWorkQueue
 from gluekb.adapters.state_store import StateStore
 from gluekb.models.documents import IndexJob, RecordField, SourceDocument
+from gluekb.services.indexing.encoding import gated_encoder
+from gluekb.services.indexing.gate import PriorityGate
+from gluekb.services.indexing.index_worker import IndexWorker, LoopConfig
 from gluekb.services.indexing.pipeline import IndexingService
-from gpu_worker.encoding import gated_encoder
-from gpu_worker.gate import PriorityGate
-from gpu_worker.worker import IndexWorker, LoopConfig
 
 ORG = "1001"
 
@@ -79,9 +80,9 @@ def rig(moto_stack: dict[str, Any], embedder: Any, tmp_path: Path) -> Iterator[d
     documents = PayloadStore(clients.s3, "gluekb-local-raw-123456789012")
     state = StateStore(clients.dynamodb, "gluekb-local-state")
     worker = IndexWorker(
-        clients.sqs,
+        SqsWorkQueue(clients.sqs, queue),
         IndexingService(index, encoder, documents),
-        LoopConfig(queue_url=queue, poll_wait_s=0, visibility_timeout_s=30, max_receive_count=2),
+        LoopConfig(poll_wait_s=0, visibility_timeout_s=30, max_receive_count=2),
         state,
     )
     yield {
@@ -99,7 +100,7 @@ def rig(moto_stack: dict[str, Any], embedder: Any, tmp_path: Path) -> Iterator[d
 
 def drain(rig: dict[str, Any], rounds: int = 6) -> None:
     for _ in range(rounds):
-        messages = rig["worker"]._receive()
+        messages = rig["worker"].receive()
         if not messages:
             return
         rig["worker"].process(messages)
@@ -254,3 +255,71 @@ def test_query_embeddings_match_the_model(embedder: Any) -> None:
         assert client.post("/embed", json={"texts": ["x" * 9000]}).status_code == 422
         assert client.post("/embed", content=b"nope").status_code == 422
         assert "gluekb_worker_embeddings_total" in client.get("/metrics").text
+
+
+def test_the_worker_is_wired_from_its_settings_and_gives_up_where_the_queue_does(
+    moto_stack: dict[str, Any], tmp_path: Path
+) -> None:
+    from gluekb.settings import WorkerSettings, load_settings
+    from gluekb.wiring.worker import worker_services
+    from tests.support import environment
+
+    # Given the worker's settings as the template deploys it, with the embedded index
+    clients, physical = moto_stack["clients"], moto_stack["template"].physical
+    queue = physical["IndexQueue"].ref
+    with environment(
+        {
+            "GLUEKB_STATE_TABLE": physical["StateTable"].ref,
+            "GLUEKB_INDEX_QUEUE_URL": queue,
+            "GLUEKB_RAW_BUCKET": physical["RawBucket"].ref,
+            "GLUEKB_SEARCH_BACKEND": "embedded",
+            "GLUEKB_INDEX_PATH": str(tmp_path / "index"),
+            "GLUEKB_DEVICE": "cpu",
+        }
+    ):
+        settings = load_settings(WorkerSettings)
+    # And one job waiting on the index queue
+    clients.sqs.send_message(QueueUrl=queue, MessageBody=job(record(1)))
+    # When the worker's services are built from them
+    services = worker_services(settings)
+    try:
+        # Then the loop gives up on a job after as many receives as the redrive policy allows
+        policy = clients.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["RedrivePolicy"])[
+            "Attributes"
+        ]["RedrivePolicy"]
+        assert services.loop.config.max_receive_count == json.loads(policy)["maxReceiveCount"]
+        # And health shows the model, the empty index, the waiting job and a loop not yet running
+        before = services.health()
+        assert before["device"] == "cpu" and before["components"]["index"]["chunks"] == 0
+        assert before["components"]["queue"]["visible"] == 1
+        assert before["status"] == "degraded" and not before["components"]["loop"]["ok"]
+        # And one turn of the loop indexes the job into the index the settings name
+        services.loop.process(services.loop.receive())
+        after = services.health()
+        assert after["components"]["index"]["chunks"] == 1
+        assert after["components"]["queue"]["visible"] == 0
+        assert after["components"]["loop"]["batches"] == 1
+    finally:
+        services.close()
+
+
+def test_the_loop_measures_into_the_workers_prometheus_metrics(rig: dict[str, Any]) -> None:
+    from gpu_worker import metrics
+
+    def sample(name: str, **labels: str) -> float:
+        return metrics.registry.get_sample_value(name, labels) or 0.0
+
+    # Given the loop measuring into the worker's Prometheus metrics (GET /metrics)
+    rig["worker"].metrics = metrics.PrometheusWorkerMetrics()
+    indexed = sample("gluekb_worker_documents_total", status="indexed")
+    poison = sample("gluekb_worker_failures_total", kind="poison")
+    chunks = sample("gluekb_worker_chunks_written_total")
+    batches = sample("gluekb_worker_batch_seconds_count")
+    # When it indexes two documents and meets one message that holds no job
+    send(rig, [job(record(1)), job(record(2)), "{not json"])
+    drain(rig, rounds=1)
+    # Then the documents, the chunks, the failure and the batch are counted
+    assert sample("gluekb_worker_documents_total", status="indexed") == indexed + 2
+    assert sample("gluekb_worker_failures_total", kind="poison") == poison + 1
+    assert sample("gluekb_worker_chunks_written_total") == chunks + 2
+    assert sample("gluekb_worker_batch_seconds_count") == batches + 1

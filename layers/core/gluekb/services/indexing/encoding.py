@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from gluekb.adapters.embedder import Embedder
-from gpu_worker.gate import PriorityGate
+from gluekb.services.indexing.gate import PriorityGate
 
 if TYPE_CHECKING:
     import numpy as np

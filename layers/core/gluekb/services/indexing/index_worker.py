@@ -15,27 +15,23 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from gluekb.adapters.state_store import StateStore
+from gluekb.errors import DependencyUnavailable
 from gluekb.models.documents import IndexJob
 from gluekb.observability import build_logger
-from gluekb.services.indexing.pipeline import IndexingService
-from gpu_worker import metrics
-
-if TYPE_CHECKING:
-    from mypy_boto3_sqs import SQSClient
-    from mypy_boto3_sqs.type_defs import MessageTypeDef
+from gluekb.ports.work_queue import QueueMessage, WorkQueue
+from gluekb.ports.worker_metrics import FailureKind, WorkerMetrics
+from gluekb.services.indexing.pipeline import BatchStats, IndexingService
 
 logger = build_logger(service="worker", child=True)
 
 
 @dataclass
 class LoopConfig:
-    queue_url: str
     poll_wait_s: int = 20
     batch_max_messages: int = 10
     gather_window_s: float = 0.2
@@ -44,18 +40,41 @@ class LoopConfig:
     max_receive_count: int = 5
 
 
+class NoWorkerMetrics:
+    """Measures nothing: the loop outside the worker container (tests, benches)."""
+
+    def message_received(self, lag_s: float) -> None:
+        return
+
+    def job_finished(self, status: str) -> None:
+        return
+
+    def job_failed(self, kind: FailureKind) -> None:
+        return
+
+    def batch_done(
+        self, seconds: float, jobs: int, chunks: int, embedded: int, reused: int
+    ) -> None:
+        return
+
+    def queue_depth(self, visible: int, in_flight: int) -> None:
+        return
+
+
 class IndexWorker:
     def __init__(
         self,
-        sqs: SQSClient,
+        queue: WorkQueue,
         indexing: IndexingService,
         config: LoopConfig,
         state: StateStore | None = None,
+        metrics: WorkerMetrics | None = None,
     ) -> None:
-        self.sqs = sqs
+        self.queue = queue
         self.indexing = indexing
         self.config = config
         self.state = state
+        self.metrics: WorkerMetrics = metrics or NoWorkerMetrics()
         self.stop = threading.Event()
         self.last_batch_at: float | None = None
         self.batches = 0
@@ -67,8 +86,8 @@ class IndexWorker:
         try:
             while not self.stop.is_set():
                 try:
-                    messages = self._receive()
-                except (BotoCoreError, ClientError) as exc:
+                    messages = self.receive()
+                except DependencyUnavailable as exc:
                     logger.warning("cannot receive from the index queue", extra={"error": str(exc)})
                     self.stop.wait(2)
                     continue
@@ -81,19 +100,17 @@ class IndexWorker:
         finally:
             self.alive = False
 
-    def _receive(self) -> list[MessageTypeDef]:
-        messages: list[MessageTypeDef] = []
+    def receive(self) -> list[QueueMessage]:
+        """One batch: a long poll for the first messages, then what else arrives within the
+        gather window, up to `batch_max_messages`."""
+        messages: list[QueueMessage] = []
         deadline: float | None = None
         while len(messages) < self.config.batch_max_messages and not self.stop.is_set():
-            wait = self.config.poll_wait_s if not messages else 0
-            response = self.sqs.receive_message(
-                QueueUrl=self.config.queue_url,
-                MaxNumberOfMessages=min(10, self.config.batch_max_messages - len(messages)),
-                WaitTimeSeconds=wait,
-                AttributeNames=["All"],
-                VisibilityTimeout=self.config.visibility_timeout_s,
+            received = self.queue.receive(
+                self.config.batch_max_messages - len(messages),
+                self.config.poll_wait_s if not messages else 0,
+                self.config.visibility_timeout_s,
             )
-            received = response.get("Messages", [])
             messages += received
             if not received:
                 break
@@ -102,25 +119,38 @@ class IndexWorker:
                 break
         return messages
 
-    def _release(self, messages: Sequence[MessageTypeDef]) -> None:
+    def _release(self, messages: Sequence[QueueMessage]) -> None:
         self._change_visibility(messages, 0)
 
     # ------------------------------------------------------------ one batch
-    def process(self, messages: Sequence[MessageTypeDef]) -> None:
+    def process(self, messages: Sequence[QueueMessage]) -> None:
         started = time.perf_counter()
+        jobs, job_messages = self._parse(messages)
+        stats = self._index(jobs, job_messages)
+        if stats is None:
+            return
+        self._settle(job_messages, jobs, stats)
+        self._batch_done(len(messages), stats, time.perf_counter() - started)
+
+    def _parse(self, messages: Sequence[QueueMessage]) -> tuple[list[IndexJob], list[QueueMessage]]:
+        """The batch's jobs and their messages; a message that holds no job is poison."""
         now_ms = time.time() * 1000
         jobs: list[IndexJob] = []
-        job_messages: list[MessageTypeDef] = []
+        job_messages: list[QueueMessage] = []
         for message in messages:
-            sent = float(message.get("Attributes", {}).get("SentTimestamp", now_ms))
-            metrics.queue_lag.observe(max(0.0, (now_ms - sent) / 1000))
+            sent = now_ms if message.sent_at_ms is None else message.sent_at_ms
+            self.metrics.message_received(max(0.0, (now_ms - sent) / 1000))
             try:
-                jobs.append(IndexJob.model_validate_json(message.get("Body", "")))
+                jobs.append(IndexJob.model_validate_json(message.body))
                 job_messages.append(message)
             except ValidationError as exc:
                 reason = f"unparseable index job: {exc.errors()[0]['msg'] if exc.errors() else exc}"
                 self._poison(message, reason, None)
+        return jobs, job_messages
 
+    def _index(self, jobs: list[IndexJob], job_messages: list[QueueMessage]) -> BatchStats | None:
+        """Index the jobs while their messages stay hidden; None when the batch failed as a
+        whole (then every job retries later)."""
         heartbeat = _VisibilityHeartbeat(self, job_messages)
         heartbeat.start()
         try:
@@ -130,32 +160,35 @@ class IndexWorker:
             heartbeat.stop()
             for message in job_messages:
                 self._retry_later(message, f"batch failed: {type(exc).__name__}: {exc}", None)
-            return
+            return None
         heartbeat.stop()
+        return stats
 
-        done: list[MessageTypeDef] = []
+    def _settle(
+        self, job_messages: list[QueueMessage], jobs: list[IndexJob], stats: BatchStats
+    ) -> None:
+        """Delete what is done; a failed job goes back, at once when a retry cannot fix it."""
+        done: list[QueueMessage] = []
         for message, job, outcome in zip(job_messages, jobs, stats.outcomes, strict=True):
-            metrics.documents.labels(outcome.status).inc()
+            self.metrics.job_finished(outcome.status)
             if outcome.status != "failed":
                 done.append(message)
             elif outcome.permanent:
                 self._poison(message, outcome.reason or "failed", job.source_id)
             else:
                 self._retry_later(message, outcome.reason or "failed", job.source_id)
-        self._delete(done)
+        self.queue.delete(done)
 
-        elapsed = time.perf_counter() - started
-        metrics.batch_seconds.observe(elapsed)
-        metrics.chunks_written.inc(stats.chunks_written)
-        metrics.embeddings.labels("index").inc(stats.embedded)
-        metrics.embeddings.labels("reused").inc(stats.reused)
-        metrics.docs_per_second.set(len(jobs) / elapsed if elapsed > 0 else 0)
+    def _batch_done(self, messages: int, stats: BatchStats, elapsed: float) -> None:
+        self.metrics.batch_done(
+            elapsed, stats.jobs, stats.chunks_written, stats.embedded, stats.reused
+        )
         self.batches += 1
         self.last_batch_at = time.time()
         logger.info(
             "batch indexed",
             extra={
-                "messages": len(messages),
+                "messages": messages,
                 "indexed": sum(1 for o in stats.outcomes if o.status == "indexed"),
                 "unchanged": stats.unchanged_sources,
                 "deleted": sum(1 for o in stats.outcomes if o.status == "deleted"),
@@ -170,83 +203,49 @@ class IndexWorker:
         )
 
     # ------------------------------------------------------------ outcomes
-    def _receive_count(self, message: MessageTypeDef) -> int:
-        return int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-
-    def _poison(self, message: MessageTypeDef, reason: str, source_id: str | None) -> None:
-        count = self._receive_count(message)
-        final = count >= self.config.max_receive_count
-        metrics.failures.labels("poison").inc()
+    def _poison(self, message: QueueMessage, reason: str, source_id: str | None) -> None:
+        final = message.receive_count >= self.config.max_receive_count
+        self.metrics.job_failed("poison")
         logger.error(
             "index job cannot succeed" + ("; it goes to the DLQ" if final else "; retrying"),
-            extra={
-                "message_id": message["MessageId"],
-                "source_id": source_id,
-                "reason": reason,
-                "receive_count": count,
-            },
+            extra=_failure_facts(message, reason, source_id),
         )
-        self._remember(message, reason, source_id, count, final)
+        self._remember(message, reason, source_id, final)
         self._change_visibility([message], 0)  # reach the redrive limit quickly
 
-    def _retry_later(self, message: MessageTypeDef, reason: str, source_id: str | None) -> None:
-        count = self._receive_count(message)
-        final = count >= self.config.max_receive_count
-        metrics.failures.labels("transient").inc()
+    def _retry_later(self, message: QueueMessage, reason: str, source_id: str | None) -> None:
+        count = message.receive_count
+        self.metrics.job_failed("transient")
         logger.warning(
-            "index job failed; retrying later",
-            extra={
-                "message_id": message["MessageId"],
-                "source_id": source_id,
-                "reason": reason,
-                "receive_count": count,
-            },
+            "index job failed; retrying later", extra=_failure_facts(message, reason, source_id)
         )
-        self._remember(message, reason, source_id, count, final)
+        self._remember(message, reason, source_id, count >= self.config.max_receive_count)
         backoff = min(self.config.visibility_timeout_s, self.config.failure_backoff_s * count)
         self._change_visibility([message], backoff)
 
     def _remember(
-        self, message: MessageTypeDef, reason: str, source_id: str | None, count: int, final: bool
+        self, message: QueueMessage, reason: str, source_id: str | None, final: bool
     ) -> None:
         if self.state is None:
             return
         try:
             self.state.record_index_failure(
-                message["MessageId"], reason, source_id=source_id, receive_count=count, final=final
+                message.message_id,
+                reason,
+                source_id=source_id,
+                receive_count=message.receive_count,
+                final=final,
             )
-        except (BotoCoreError, ClientError):
+        except Exception:  # the reason is a courtesy: the message's fate never depends on it
             logger.warning(
-                "cannot record the failure reason", extra={"message_id": message["MessageId"]}
+                "cannot record the failure reason", extra={"message_id": message.message_id}
             )
 
-    def _delete(self, messages: Sequence[MessageTypeDef]) -> None:
-        for start in range(0, len(messages), 10):
-            chunk = messages[start : start + 10]
-            self.sqs.delete_message_batch(
-                QueueUrl=self.config.queue_url,
-                Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)
-                ],
-            )
-
-    def _change_visibility(self, messages: Sequence[MessageTypeDef], seconds: int) -> None:
-        for start in range(0, len(messages), 10):
-            chunk = messages[start : start + 10]
-            try:
-                self.sqs.change_message_visibility_batch(
-                    QueueUrl=self.config.queue_url,
-                    Entries=[
-                        {
-                            "Id": str(i),
-                            "ReceiptHandle": m["ReceiptHandle"],
-                            "VisibilityTimeout": seconds,
-                        }
-                        for i, m in enumerate(chunk)
-                    ],
-                )
-            except (BotoCoreError, ClientError) as exc:  # the timeout will release them anyway
-                logger.warning("cannot change visibility", extra={"error": str(exc)})
+    def _change_visibility(self, messages: Sequence[QueueMessage], seconds: int) -> None:
+        try:
+            self.queue.change_visibility(messages, seconds)
+        except DependencyUnavailable as exc:  # the timeout will release them anyway
+            logger.warning("cannot change visibility", extra={"error": str(exc)})
 
     def health(self) -> dict[str, Any]:
         return {
@@ -256,10 +255,19 @@ class IndexWorker:
         }
 
 
+def _failure_facts(message: QueueMessage, reason: str, source_id: str | None) -> dict[str, Any]:
+    return {
+        "message_id": message.message_id,
+        "source_id": source_id,
+        "reason": reason,
+        "receive_count": message.receive_count,
+    }
+
+
 class _VisibilityHeartbeat:
     """Keeps a long batch's messages invisible until it is done."""
 
-    def __init__(self, worker: IndexWorker, messages: Sequence[MessageTypeDef]) -> None:
+    def __init__(self, worker: IndexWorker, messages: Sequence[QueueMessage]) -> None:
         self.worker = worker
         self.messages = messages
         self._done = threading.Event()
