@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,44 +187,39 @@ class Template:
         if len(value) != 1:
             return {key: self.resolve(item) for key, item in value.items()}
         ((key, arg),) = value.items()
-        if key == "Ref":
-            return self._ref(arg)
-        if key == "Fn::GetAtt":
-            logical_id, attribute = arg if isinstance(arg, list) else str(arg).split(".", 1)
-            return self._get_att(logical_id, attribute)
-        if key == "Fn::Sub":
-            return self._sub(arg)
-        if key == "Fn::If":
-            name, when_true, when_false = arg
-            return self.resolve(when_true if self.condition(name) else when_false)
-        if key == "Fn::Equals":
-            left, right = (self.resolve(v) for v in arg)
-            return str(left) == str(right)
-        if key == "Fn::Not":
-            return not self.resolve(arg[0])
-        if key == "Fn::And":
-            return all(self.resolve(v) for v in arg)
-        if key == "Fn::Or":
-            return any(self.resolve(v) for v in arg)
-        if key == "Condition":
-            return self.condition(arg)
-        if key == "Fn::Join":
-            separator, items = arg
-            parts = self.resolve(items)
-            return None if any(p is None for p in parts) else separator.join(str(p) for p in parts)
-        if key == "Fn::Select":
-            index, items = arg
-            resolved = self.resolve(items)
-            return resolved[int(self.resolve(index))] if resolved else None
-        if key == "Fn::Split":
-            separator, text = arg
-            resolved = self.resolve(text)
-            return None if resolved is None else str(resolved).split(separator)
-        if key == "Fn::Base64":
-            return self.resolve(arg)
+        intrinsic = _INTRINSICS.get(key)
+        if intrinsic is not None:
+            return intrinsic(self, arg)
         if key.startswith("Fn::"):
             raise ConfigurationError(f"intrinsic {key} is not supported by the local stack")
         return {key: self.resolve(arg)}
+
+    def _fn_get_att(self, arg: Any) -> Any:
+        logical_id, attribute = arg if isinstance(arg, list) else str(arg).split(".", 1)
+        return self._get_att(logical_id, attribute)
+
+    def _fn_if(self, arg: Any) -> Any:
+        name, when_true, when_false = arg
+        return self.resolve(when_true if self.condition(name) else when_false)
+
+    def _fn_equals(self, arg: Any) -> bool:
+        left, right = (self.resolve(v) for v in arg)
+        return str(left) == str(right)
+
+    def _fn_join(self, arg: Any) -> str | None:
+        separator, items = arg
+        parts = self.resolve(items)
+        return None if any(p is None for p in parts) else separator.join(str(p) for p in parts)
+
+    def _fn_select(self, arg: Any) -> Any:
+        index, items = arg
+        resolved = self.resolve(items)
+        return resolved[int(self.resolve(index))] if resolved else None
+
+    def _fn_split(self, arg: Any) -> list[str] | None:
+        separator, text = arg
+        resolved = self.resolve(text)
+        return None if resolved is None else str(resolved).split(separator)
 
     def _ref(self, name: str) -> Any:
         if name.startswith("AWS::"):
@@ -363,3 +358,21 @@ class Template:
                 )
             )
         return rules
+
+
+# How each intrinsic function resolves (`Condition` is a condition used as a value).
+_INTRINSICS: dict[str, Callable[[Template, Any], Any]] = {
+    "Ref": Template._ref,
+    "Fn::GetAtt": Template._fn_get_att,
+    "Fn::Sub": Template._sub,
+    "Fn::If": Template._fn_if,
+    "Fn::Equals": Template._fn_equals,
+    "Fn::Not": lambda template, arg: not template.resolve(arg[0]),
+    "Fn::And": lambda template, arg: all(template.resolve(v) for v in arg),
+    "Fn::Or": lambda template, arg: any(template.resolve(v) for v in arg),
+    "Condition": Template.condition,
+    "Fn::Join": Template._fn_join,
+    "Fn::Select": Template._fn_select,
+    "Fn::Split": Template._fn_split,
+    "Fn::Base64": Template.resolve,
+}
