@@ -19,7 +19,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def state_home(project: Path | None = None) -> Path:
-    from gluekb_dev.stack.embedded import find_project_root
+    from gluekb_dev.stack.home import find_project_root
 
     settings = get_settings(CliSettings)
     if settings.home:
@@ -29,7 +29,7 @@ def state_home(project: Path | None = None) -> Path:
 
 def use_stack(project: Path | None = None) -> dict[str, Any]:
     """Point this process at the running `gluekb up` (its AWS endpoint, resources, IT Glue)."""
-    from gluekb_dev.stack.embedded import load_stack_file
+    from gluekb_dev.stack.home import load_stack_file
 
     try:
         info = dict(load_stack_file(state_home(project)))

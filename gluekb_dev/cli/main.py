@@ -73,7 +73,8 @@ def up(
     env_vars: tuple[str, ...],
 ) -> None:
     """Run the whole product locally: AWS endpoint, functions, queues, schedules, API."""
-    from gluekb_dev.stack.embedded import EmbeddedStack, EmbeddedStackConfig, find_project_root
+    from gluekb_dev.stack.embedded import EmbeddedStack, EmbeddedStackConfig
+    from gluekb_dev.stack.home import find_project_root
 
     settings = get_settings(CliSettings)
     try:
@@ -145,7 +146,8 @@ def provision(project: Path | None, stack_name: str, parameters: tuple[str, ...]
     """Create template.yaml's queues, buckets, tables, notifications and SES rules on the
     endpoint in AWS_ENDPOINT_URL (LocalStack's init step). Safe to run again."""
     from gluekb.adapters.aws import AwsClients
-    from gluekb_dev.stack.embedded import LOCAL_PARAMETERS, find_project_root
+    from gluekb_dev.stack.embedded import LOCAL_PARAMETERS
+    from gluekb_dev.stack.home import find_project_root
     from gluekb_dev.stack.provision import Provisioner
     from gluekb_dev.stack.template import Template
 
