@@ -21,7 +21,6 @@ import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from gluekb_dev.demo.generator import MutationPlan, apply_mutation, generate_tenant
 from gluekb_dev.demo.records import (
@@ -102,7 +101,7 @@ class TenantStore:
         step: int | None = None,
         *,
         at: datetime | None = None,
-        plan: Any = None,
+        plan: MutationPlan | None = None,
     ) -> MutationReport:
         """Apply mutation `step` (default: the next one) and persist. The same seed and step
         change the same records the same way; `at` (default: now, never before the tenant's

@@ -63,6 +63,7 @@ class RecordBuilder:
         return int(self.tenant.named(resource_type, name)["id"])
 
     def pattern(self, template: str) -> str:
+        """`template` with each A a random letter, 9 a digit, X either (serials, circuit ids)."""
         out = []
         for char in template:
             if char == "A":
