@@ -3,6 +3,7 @@ consistent (every Tag resolves), and changed step by step with an exact report."
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import re
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gluekb_dev.demo.generator import MutationPlan, generate_tenant
+from gluekb_dev.demo.generator import MutationPlan, apply_mutation, generate_tenant
 from gluekb_dev.demo.tenant import Tenant, TenantStore, parse_iso
 
 TAG_TYPES = {
@@ -24,6 +25,21 @@ TAG_TYPES = {
     "Domains": "domains",
 }
 MAC = re.compile(r"^([0-9A-F]{2}:){5}[0-9A-F]{2}$")
+
+# sha256 of the demo data. Answer-quality evaluations (some kept outside this repository) are
+# written against generate_tenant(42) and its mutation steps: if these change, every such
+# evaluation is invalid. Change them only together with the evaluations, on purpose.
+TENANT_42_SHA256 = "0c1a03772fbe372fa2da633f493084ff47b4d468e5c157b9cd19abe3d1394b28"
+STEP_1_TENANT_SHA256 = "6e8ec478a3f05bfc5d8030356d9854450f76f6fd3a8829bb71bfc27ef2432662"
+STEP_1_REPORT_SHA256 = "a7078c3ee4877697e28ef39a0ccdfbb35ec5f08d7d9765e5325f2d663cbda3b0"
+DATA_CHANGED = (
+    "the demo tenant's data changed: answer evaluations written against generate_tenant(42) "
+    "and its mutations are now invalid. Keep every random draw, in the same order"
+)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +53,19 @@ def test_the_same_seed_gives_the_same_tenant_byte_for_byte(demo_tenant_dir: Path
     # When it is generated again, Then it is identical; another seed gives another tenant
     assert generate_tenant(42).dumps() == stored
     assert generate_tenant(43).dumps() != stored
+
+
+def test_the_demo_data_is_pinned_byte_for_byte() -> None:
+    # Given the tenant for seed 42, When it is generated, Then it is the one evaluations know
+    tenant = generate_tenant(42)
+    assert sha256(tenant.dumps()) == TENANT_42_SHA256, DATA_CHANGED
+    # When mutation step 1 runs at a fixed time, Then it changes exactly what it always did
+    at = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    report = apply_mutation(tenant, step=1, at=at, plan=MutationPlan())
+    assert sha256(json.dumps(report.to_json(), sort_keys=True)) == STEP_1_REPORT_SHA256, (
+        DATA_CHANGED
+    )
+    assert sha256(tenant.dumps()) == STEP_1_TENANT_SHA256, DATA_CHANGED
 
 
 def test_organizations_are_named_and_clearly_sized(tenant: Tenant) -> None:
