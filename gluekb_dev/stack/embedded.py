@@ -368,7 +368,7 @@ class EmbeddedStack:
 
         state = StateStore(self.clients.dynamodb, self.template.physical["StateTable"].ref)
         organizations = state.organizations()
-        states = [state.sync_status(o["id"]).state for o in organizations]
+        states = [state.sync_status(o.id).state for o in organizations]
         attributes = self.clients.sqs.get_queue_attributes(
             QueueUrl=self.template.physical["IndexQueue"].ref,
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],

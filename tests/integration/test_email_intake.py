@@ -19,7 +19,7 @@ import pytest
 from moto.ses.models import ses_backends
 
 from gluekb.adapters.ticket_store import TicketStore
-from gluekb.models.tickets import MailOutcome
+from gluekb.models.tickets import MailOutcome, TicketChanges
 from tests.mail_support import SUPPORT, big_message, mail, s3_event, seed_organizations, ses_key
 from tests.support import LambdaContext, environment, event, load_handler
 
@@ -221,7 +221,7 @@ def test_a_forwarded_message_is_a_new_ticket_even_with_references(desk: Desk) ->
 def test_a_reply_reopens_a_resolved_ticket(desk: Desk) -> None:
     created = desk.deliver(mail("plain.eml"))
     assert created.ticket_id is not None
-    desk.tickets.update(created.ticket_id, {"status": "resolved"}, datetime.now(UTC))
+    desk.tickets.update(created.ticket_id, TicketChanges(status="resolved"), datetime.now(UTC))
     desk.deliver(mail("reply_in_reply_to.eml"))
     ticket = desk.tickets.get(created.ticket_id)
     assert ticket is not None and ticket.status == "open"

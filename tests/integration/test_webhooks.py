@@ -18,6 +18,7 @@ from gluekb.adapters.dynamodb import from_item
 from gluekb.adapters.repo_registry import RepoRegistry
 from gluekb.adapters.state_store import StateStore
 from gluekb.adapters.webhook_counters import WebhookCounters
+from gluekb.models.organizations import RegisteredOrganization
 from gluekb.models.repos import RepoIndexJob
 from gluekb.models.sync import SyncJob
 from gluekb.services.repos.registration import register_repo
@@ -289,7 +290,9 @@ def tickets(moto_stack: dict[str, Any]) -> list[dict[str, Any]]:
 def test_a_psa_ticket_delivered_three_times_is_filed_once_then_updated(
     moto_stack: dict[str, Any], hooks: ModuleType
 ) -> None:
-    StateStore(moto_stack["clients"].dynamodb, STATE).put_organization("1001", "Acme Corp", {})
+    StateStore(moto_stack["clients"].dynamodb, STATE).put_organization(
+        RegisteredOrganization(id="1001", name="Acme Corp")
+    )
     headers, payload = sample("psa_ticket_created")
     body = encode(payload)
     signed = psa_headers(headers, secret("psa:connectwise"), body)
