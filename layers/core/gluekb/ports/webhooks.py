@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import JsonValue
 
+from gluekb.models.webhooks import Provider, Refusal
+
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -24,5 +26,5 @@ class IdempotencyLedger(Protocol):
 
 
 class RejectionCounter(Protocol):
-    def count_rejection(self, provider: str, reason: str, at: datetime) -> None:
+    def count_rejection(self, provider: Provider, reason: Refusal, at: datetime) -> None:
         """One more refusal of the provider's deliveries for that reason."""

@@ -35,6 +35,7 @@ from gluekb.models.webhooks import (
     Provider,
     PsaTicketEvent,
     ReceiptStatus,
+    Refusal,
     WebhookReceipt,
 )
 from gluekb.observability import build_logger
@@ -83,7 +84,8 @@ class WebhookResponse:
     status_code: int
     body: dict[str, JsonValue]
     provider: str
-    outcome: str  # a receipt status, or why it was refused (metric names)
+    outcome: str  # for metric names: the receipt status, `duplicate`, or the error's code
+    rejected: bool = False  # refused as not authentic (wrong secret or signature, replayed)
 
 
 @dataclass
@@ -312,7 +314,7 @@ class WebhookService:
             raise PayloadTooLarge(f"the body is larger than {self.max_body_bytes} bytes")
         return body
 
-    def _refuse(self, delivery: _Delivery, reason: str, message: str) -> WebhookResponse:
+    def _refuse(self, delivery: _Delivery, reason: Refusal, message: str) -> WebhookResponse:
         logger.warning(
             "webhook delivery refused",
             extra={
@@ -325,7 +327,8 @@ class WebhookService:
             self.counters.count_rejection(delivery.provider, reason, self.clock())
         except GluekbError:
             logger.warning("cannot count the refusal", extra={"provider": delivery.provider})
-        return _error(401, Unauthorized(message), delivery.provider, f"rejected_{reason}")
+        outcome = f"rejected_{reason}"
+        return _error(401, Unauthorized(message), delivery.provider, outcome, rejected=True)
 
     def _queue_push(
         self,
@@ -412,6 +415,8 @@ def _delivery_id(value: str | None, header: str) -> str:
     return value.strip()
 
 
-def _error(status: int, exc: GluekbError, provider: str, outcome: str) -> WebhookResponse:
+def _error(
+    status: int, exc: GluekbError, provider: str, outcome: str, *, rejected: bool = False
+) -> WebhookResponse:
     body: dict[str, JsonValue] = {"error": {"code": exc.code, "message": exc.message}}
-    return WebhookResponse(status, body, provider, outcome)
+    return WebhookResponse(status, body, provider, outcome, rejected)
