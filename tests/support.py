@@ -149,6 +149,23 @@ def template_sync_stores(template: Template, clients: AwsClients) -> SyncStores:
     return sync_stores(template_sync_settings(template), clients)
 
 
+def take_messages(sqs: Any, url: str) -> list[str]:
+    """The bodies of every message on the queue now, taken off it (received, then deleted)."""
+    bodies: list[str] = []
+    while True:
+        response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300)
+        messages = response.get("Messages", [])
+        if not messages:
+            return bodies
+        bodies += [m["Body"] for m in messages]
+        sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
+            ],
+        )
+
+
 def receive_now(sqs: Any, url: str) -> list[dict[str, Any]]:
     """The messages visible on the queue right now (no long poll), with their attributes."""
     response = sqs.receive_message(

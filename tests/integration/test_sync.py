@@ -35,7 +35,7 @@ from gluekb_dev.stack.embedded import LOCAL_PARAMETERS
 from gluekb_dev.stack.provision import Provisioner
 from gluekb_dev.stack.template import Template
 from tests.integration.test_itglue_rate_limit_dynamodb import max_in_any_window
-from tests.support import ROOT, template_sync_settings
+from tests.support import ROOT, take_messages, template_sync_settings
 
 KEY = "ITG.sync-test-key"
 TYPES = (
@@ -114,22 +114,9 @@ class Rig:
             return summary
 
     def index_jobs(self) -> list[IndexJob]:
-        """Everything on the index queue (drained)."""
-        sqs, url = self.clients.sqs, self.settings.index_queue_url
-        jobs: list[IndexJob] = []
-        while True:
-            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300)
-            messages = got.get("Messages", [])
-            if not messages:
-                return jobs
-            jobs += [IndexJob.model_validate_json(m["Body"]) for m in messages]
-            sqs.delete_message_batch(
-                QueueUrl=url,
-                Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                    for i, m in enumerate(messages)
-                ],
-            )
+        """Everything on the index queue, taken off it."""
+        bodies = take_messages(self.clients.sqs, self.settings.index_queue_url)
+        return [IndexJob.model_validate_json(body) for body in bodies]
 
     def catalog(self, org: str, kind: str | None = None) -> dict[str, str]:
         """source_id -> hash of an organization's records (of one type), from one query."""
