@@ -35,7 +35,7 @@ def handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dict[str, 
     metrics.add_metric(
         name=f"Webhook_{result.provider}_{result.outcome}", unit=MetricUnit.Count, value=1
     )
-    if result.outcome.startswith("rejected_"):
+    if result.rejected:
         metrics.add_metric(name="WebhookRejected", unit=MetricUnit.Count, value=1)
     return {
         "statusCode": result.status_code,

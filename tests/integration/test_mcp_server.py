@@ -42,6 +42,7 @@ from gluekb_dev.stack.template import Template
 from mcp_server.auth import Tenancy
 from mcp_server.server import create_server
 from mcp_server.tools import TOOL_NAMES
+from tests.mcp_support import error_text, ok, text_of
 from tests.support import ROOT, environment, template_sync_stores
 
 ITGLUE_KEY = "ITG.mcp-test-key"
@@ -107,20 +108,6 @@ class Rig:
         org = self.facts(org_name).id
         record = self.tenant.of_organization("passwords", org)[0]
         return f"itglue:passwords:{record['id']}", self.tenant.secrets[str(record["id"])]
-
-
-def ok(result: CallToolResult) -> Any:
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    data = result.structured_content
-    return data.get("result", data) if set(data) == {"result"} else data
-
-
-def error_text(result: CallToolResult) -> str:
-    assert result.is_error, result.structured_content
-    text = "".join(getattr(block, "text", "") for block in result.content)
-    assert "Traceback" not in text and 'File "' not in text
-    return text
 
 
 @pytest.fixture(scope="module")
@@ -280,7 +267,7 @@ def test_the_runbook_groups_assets_and_holds_no_password_value(rig: Rig) -> None
     acme = rig.facts("Acme Corp")
     result = rig.call(rig.reader(), "export_documentation", {"organization": "Acme Corp"})
     assert not result.is_error
-    markdown = "".join(getattr(b, "text", "") for b in result.content)
+    markdown = text_of(result)
     assert markdown.startswith("# Acme Corp: run-book")
     for section in ("## Configurations", "## Contacts", "## Passwords (metadata only)"):
         assert section in markdown

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from gluekb.adapters.aws import AwsClients
 from gluekb.adapters.catalog_store import CatalogStore
 from gluekb.adapters.git_hosts import GitHubRepository, GitLabRepository
-from gluekb.adapters.git_repos import GitCliRepository, GitRepository
+from gluekb.adapters.git_repos import GitCliRepository
 from gluekb.adapters.itglue import ItGlueClient
 from gluekb.adapters.payload_store import PayloadStore
 from gluekb.adapters.rate_limit import DynamoDbTokenBucket
@@ -24,6 +24,7 @@ from gluekb.adapters.state_store import StateStore
 from gluekb.adapters.sync_runs import SyncRunStore
 from gluekb.errors import ConfigurationError
 from gluekb.models.repos import RepoRegistration
+from gluekb.ports.repos import GitRepository
 from gluekb.services.repos.indexer import RepoIndexer
 from gluekb.services.repos.registration import local_path, repo_location
 from gluekb.services.sync.jobs import OrganizationDiscovery, SyncJobs

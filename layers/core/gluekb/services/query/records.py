@@ -148,7 +148,7 @@ def find_configurations(
     wanted_name = (name or "").strip().lower()
     wanted_ip = (ip or "").strip().lower().split("/")[0]
     matches: list[ConfigurationMatch] = []
-    for record in catalog.records_of(entry["id"], "configurations"):
+    for record in catalog.records_of(entry.id, "configurations"):
         fields = {f.name.lower(): f.value for f in record.fields}
         ips = record.identifiers.get("ip", [])
         hostname = fields.get("hostname")
@@ -174,8 +174,8 @@ def find_configurations(
         )
     matches.sort(key=lambda m: m.name.lower())
     return ConfigurationSearch(
-        organization_id=entry["id"],
-        organization_name=str(entry.get("name", entry["id"])),
+        organization_id=entry.id,
+        organization_name=entry.name,
         matches=matches[:limit],
         total=len(matches),
     )

@@ -123,9 +123,9 @@ class SearchService:
     ) -> tuple[list[str], dict[str, str]]:
         """The organization ids to search (inside the index query) and every visible name."""
         visible = visible_organizations(principal, self.state)
-        names = {o["id"]: str(o.get("name", o["id"])) for o in visible}
+        names = {o.id: o.name for o in visible}
         if organization is not None:
-            return [resolve_organization(principal, self.state, organization)["id"]], names
+            return [resolve_organization(principal, self.state, organization).id], names
         return sorted(names), names
 
     def embed_later(self, text: str) -> Future[QueryVector | None]:

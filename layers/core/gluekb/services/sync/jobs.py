@@ -12,14 +12,13 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from gluekb.adapters.itglue import ItGlueAuthError, ItGlueClient
-from gluekb.adapters.sqs import JobQueue
-from gluekb.adapters.state_store import StateStore
 from gluekb.models.repos import RepoIndexJob
 from gluekb.models.sync import Reason, ResourceSummary, SyncJob, SyncQueueJob, SyncStatus
 from gluekb.observability import build_logger
+from gluekb.ports.queues import JobSender
+from gluekb.ports.state import DiscoveryState
 from gluekb.services.repos.indexer import RepoIndexer
 from gluekb.services.sync.organization_sync import (
     OrganizationSync,
@@ -40,7 +39,7 @@ class QueueJobReport:
 
     summary: str
     counts: dict[str, int] = field(default_factory=dict)
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, object] = field(default_factory=dict)
     retry: str | None = None
 
 
@@ -48,7 +47,7 @@ class OrganizationDiscovery:
     """Registers IT Glue's organizations and queues one incremental sync job for each."""
 
     def __init__(
-        self, open_itglue: ItGlueOpener, state: StateStore, sync_queue: JobQueue | None = None
+        self, open_itglue: ItGlueOpener, state: DiscoveryState, sync_queue: JobSender | None = None
     ) -> None:
         self.open_itglue = open_itglue
         self.state = state
@@ -64,7 +63,7 @@ class OrganizationDiscovery:
             raise ValueError("fan_out needs the sync queue")
         now = datetime.now(UTC)
         organizations = await self.discover()
-        names = {o["id"]: o.get("name") for o in self.state.organizations()}
+        names = {o.id: o.name for o in self.state.organizations()}
         jobs = [
             SyncJob(
                 organization_id=org,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from gluekb.models.catalog import Edge
 from gluekb.models.documents import RecordField, RelatedItem, Section, SourceDocument
@@ -54,6 +53,8 @@ _TAG_TYPES = {
     "organizations": "organizations",
     "organization": "organizations",
 }
+
+FieldPair = tuple[str, object]  # a card field and its value, as IT Glue gave it
 
 
 def source_id(resource_type: str, record_id: str) -> str:
@@ -111,7 +112,7 @@ class RenderedRecord:
         )
 
 
-def _fields(pairs: Iterable[tuple[str, Any]]) -> list[RecordField]:
+def _fields(pairs: Iterable[FieldPair]) -> list[RecordField]:
     out = []
     for name, value in pairs:
         if value is None or value == "" or value == []:
@@ -133,7 +134,7 @@ def render_configuration(
 ) -> RenderedRecord:
     org = config.organization_id or ""
     type_label = config.configuration_type_name or "Configuration"
-    pairs: list[tuple[str, Any]] = [
+    pairs: list[FieldPair] = [
         ("Type", config.configuration_type_name),
         ("Status", config.configuration_status_name),
         ("Hostname", config.hostname),
@@ -194,7 +195,7 @@ def render_flexible_asset(asset: FlexibleAsset) -> RenderedRecord:
     type_label = asset.flexible_asset_type_name or "Flexible asset"
     name = asset.name or f"{type_label} {asset.id}"
     tags = asset.tag_traits()
-    pairs: list[tuple[str, Any]] = []
+    pairs: list[FieldPair] = []
     long_texts: list[str] = []
     for key, value in asset.traits.items():
         label = _humanise(key)
@@ -252,7 +253,7 @@ def _escape(text: str) -> str:
 # ---------------------------------------------------------------------------- passwords
 def render_password(password: Password) -> RenderedRecord:
     org = password.organization_id or ""
-    pairs: list[tuple[str, Any]] = [
+    pairs: list[FieldPair] = [
         ("Category", password.password_category_name),
         ("Username", password.username),
         ("URL", password.url),
@@ -334,7 +335,7 @@ def render_contact(contact: Contact) -> RenderedRecord:
         or " ".join(n for n in (contact.first_name, contact.last_name) if n)
         or contact.id
     )
-    pairs: list[tuple[str, Any]] = [
+    pairs: list[FieldPair] = [
         ("Title", contact.title),
         ("Contact type", contact.contact_type_name),
         ("Important", contact.important or None),
@@ -379,7 +380,7 @@ def render_location(location: Location) -> RenderedRecord:
         )
         if p
     )
-    pairs: list[tuple[str, Any]] = [
+    pairs: list[FieldPair] = [
         ("Primary location", location.primary or None),
         ("Address", address),
         ("Phone", location.phone),
@@ -399,7 +400,7 @@ def render_location(location: Location) -> RenderedRecord:
 
 
 def render_domain(domain: Domain) -> RenderedRecord:
-    pairs: list[tuple[str, Any]] = [
+    pairs: list[FieldPair] = [
         ("Registrar", domain.registrar_name),
         ("Expires", domain.expires_on),
     ]
@@ -417,7 +418,7 @@ def render_domain(domain: Domain) -> RenderedRecord:
 
 
 def render_organization(organization: Organization) -> RenderedRecord:
-    pairs: list[tuple[str, Any]] = [
+    pairs: list[FieldPair] = [
         ("Short name", organization.short_name),
         ("Type", organization.organization_type_name),
         ("Status", organization.organization_status_name),
