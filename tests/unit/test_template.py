@@ -9,8 +9,10 @@ import pytest
 from gluekb.errors import ConfigurationError
 from gluekb_dev.stack.embedded import LOCAL_PARAMETERS
 from gluekb_dev.stack.template import PhysicalResource, Template
+from infra import layer_requirements
 
 FUNCTIONS = {"api", "webhooks", "email_intake", "scheduled_sync", "sync_worker"}
+RUNTIME = f"python{layer_requirements.LAMBDA_PYTHON}"  # the layer is resolved for this one
 
 
 @pytest.fixture
@@ -22,7 +24,7 @@ def test_the_five_functions_are_declared_with_thin_handlers(template: Template) 
     specs = {spec.name: spec for spec in template.functions()}
     assert set(specs) == FUNCTIONS
     for spec in specs.values():
-        assert spec.runtime == "python3.11"
+        assert spec.runtime == RUNTIME  # Amazon Linux 2023: runs numpy's manylinux_2_28 wheels
         assert spec.handler == "handler.handler"
         assert (spec.code_uri / "handler.py").is_file()
         assert spec.environment["POWERTOOLS_SERVICE_NAME"] == spec.name
@@ -88,14 +90,26 @@ def test_unknown_parameters_and_missing_values_are_refused(project_root: Path) -
         Template(project_root / "template.yaml", params)
 
 
-def test_layer_requirements_match_the_base_dependencies(project_root: Path) -> None:
+def test_the_layer_is_built_for_the_functions_runtime_from_the_lock(template: Template) -> None:
+    layer = template.resources["CoreLayer"]
+    assert layer["Properties"]["CompatibleRuntimes"] == [RUNTIME]
+    # `make build-CoreLayer` installs layers/core/requirements.txt with --no-deps.
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "ContextPath": "."}
+
+
+def test_layer_requirements_are_the_locked_closure_of_the_base_dependencies(
+    project_root: Path,
+) -> None:
+    # Given pyproject's base dependencies and constraints.txt
+    written = (project_root / "layers/core/requirements.txt").read_text()
+    # Then the layer's requirements are exactly what the generator makes of them (`make lock`)
+    assert written == layer_requirements.expected()
+    pins = dict(line.split("==") for line in written.splitlines() if "==" in line)
     pyproject = tomllib.loads((project_root / "pyproject.toml").read_text())
     declared = {re.split(r"[<>=\[ ]", d)[0].lower() for d in pyproject["project"]["dependencies"]}
-    lines = (project_root / "layers/core/requirements.txt").read_text().splitlines()
-    layer = {
-        re.split(r"[<>=\[ ]", line)[0].lower()
-        for line in lines
-        if line and not line.startswith("#")
-    }
-    assert declared == layer
-    assert not any(name in layer for name in ("torch", "sentence-transformers", "moto"))
+    assert declared <= set(pins)
+    locked = layer_requirements.locked_versions()
+    assert all(locked[name] == version for name, version in pins.items())
+    # And nothing a function never imports: the CLI, the emulator, torch, gRPC
+    for unwanted in ("click", "moto", "torch", "sentence-transformers", "grpcio", "protobuf"):
+        assert unwanted not in pins, unwanted
