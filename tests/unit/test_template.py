@@ -113,3 +113,19 @@ def test_layer_requirements_are_the_locked_closure_of_the_base_dependencies(
     # And nothing a function never imports: the CLI, the emulator, torch, gRPC
     for unwanted in ("click", "moto", "torch", "sentence-transformers", "grpcio", "protobuf"):
         assert unwanted not in pins, unwanted
+
+
+def test_api_and_webhooks_start_from_a_snapstart_snapshot_behind_an_alias(
+    template: Template,
+) -> None:
+    snapstart = {
+        logical_id
+        for logical_id, resource in template.resources.items()
+        if resource.get("Properties", {}).get("SnapStart") == {"ApplyOn": "PublishedVersions"}
+    }
+    assert snapstart == {"ApiFunction", "WebhooksFunction"}
+    for logical_id in snapstart:
+        props = template.resources[logical_id]["Properties"]
+        # SAM points the function's HTTP API routes at the alias it moves on every deploy
+        assert props["AutoPublishAlias"] == "live"
+        assert props["AutoPublishAliasAllProperties"] is True  # a new layer is a new version
