@@ -3,8 +3,10 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from gluekb.errors import ConfigurationError
 from gluekb_dev.stack.embedded import LOCAL_PARAMETERS
@@ -129,3 +131,44 @@ def test_api_and_webhooks_start_from_a_snapstart_snapshot_behind_an_alias(
         # SAM points the function's HTTP API routes at the alias it moves on every deploy
         assert props["AutoPublishAlias"] == "live"
         assert props["AutoPublishAliasAllProperties"] is True  # a new layer is a new version
+
+
+def _mcp_environment(template: Template) -> dict[str, Any]:
+    (container,) = template.resources["McpTaskDefinition"]["Properties"]["ContainerDefinitions"]
+    return {item["Name"]: item["Value"] for item in container["Environment"]}
+
+
+def test_the_mcp_server_runs_on_fargate_behind_https_with_the_apis_settings(
+    template: Template,
+) -> None:
+    resources = template.resources
+    mcp = {k for k, r in resources.items() if k.startswith("Mcp")}
+    assert all(resources[k].get("Condition") == "DeployMcp" for k in mcp)
+    assert not template.condition("DeployMcp")  # locally (no image): nothing to run
+    listener = resources["McpHttpsListener"]["Properties"]
+    assert listener["Protocol"] == "HTTPS" and listener["Port"] == 443
+    assert listener["Certificates"] == [{"CertificateArn": {"Ref": "McpCertificateArn"}}]
+    assert resources["McpTargetGroup"]["Properties"]["HealthCheckPath"] == "/health"
+    assert resources["McpService"]["Properties"]["LaunchType"] == "FARGATE"
+    scaling = [r for r in resources.values() if r["Type"].endswith("::ScalingPolicy")]
+    assert len(scaling) == 2
+    # Same settings as the api function: every variable it reads, from the same references
+    api = next(s for s in template.functions() if s.name == "api")
+    environment = _mcp_environment(template)
+    shared = {k: v for k, v in api.environment.items() if k != "POWERTOOLS_SERVICE_NAME"}
+    assert {k: environment.get(k) for k in shared if k.startswith("GLUEKB_")} == {
+        k: v for k, v in shared.items() if k.startswith("GLUEKB_")
+    }
+    outputs = template.document["Outputs"]
+    assert outputs["McpUrl"]["Condition"] == "DeployMcp"
+    assert {"ApiUrl", "ConsoleUrl"} <= set(outputs)
+
+
+def test_localstack_compose_runs_the_mcp_server_with_the_templates_settings(
+    template: Template, project_root: Path
+) -> None:
+    compose = yaml.safe_load((project_root / "localstack-compose.yml").read_text())
+    local = compose["services"]["mcp"]["environment"]
+    deployed = {k for k in _mcp_environment(template) if k.startswith("GLUEKB_")}
+    image_defaults = {"GLUEKB_MCP_HOST", "GLUEKB_MCP_PORT"}  # mcp_server/Dockerfile sets them
+    assert deployed - image_defaults <= set(local)
