@@ -64,6 +64,13 @@ def _neighbour(edge: Edge, other: str, name: str, distance: int = 1) -> Neighbou
     )
 
 
+def _with_name(record: CatalogRecord) -> list[RecordField]:
+    """The card, led by the record's name (what answers quote for a person or a list)."""
+    if any(f.name == "Name" for f in record.fields):
+        return list(record.fields)
+    return [RecordField(name="Name", value=record.name), *record.fields]
+
+
 def get_record(principal: Principal, catalog: CatalogStore, record_id: str) -> RecordView:
     require_scope(principal, "search")
     record = _visible(principal, catalog, record_id)
@@ -78,7 +85,7 @@ def get_record(principal: Principal, catalog: CatalogStore, record_id: str) -> R
         url=record.url,
         updated_at=record.updated_at,
         synced_at=record.synced_at,
-        fields=record.fields,
+        fields=_with_name(record),
         identifiers=record.identifiers,
         depends_on=[
             _neighbour(e, e.target_id, e.target_name) for e in out_edges if e.kind != "credential"
