@@ -17,11 +17,10 @@ from gluekb.services.query.answers.confidence import Signals, confidence
 from gluekb.services.query.answers.conversations import Turn, refers_back
 from gluekb.services.query.answers.credentials import find_passwords, password_fields
 from gluekb.services.query.answers.evidence import RECORD_TYPES, Evidence
-from gluekb.services.query.answers.fields import hinted_types
+from gluekb.services.query.reading.fields import hinted_types
 from gluekb.services.query.answers.graph import dependencies, dependents
-from gluekb.services.query.answers.intent import Question
-from gluekb.services.query.answers.language import ABBREVIATIONS, raw_words
-from gluekb.services.query.answers.linking import (
+from gluekb.services.query.reading.intent import Question
+from gluekb.services.query.reading.linking import (
     Candidate,
     organization_mentions,
     question_roles,
@@ -30,7 +29,7 @@ from gluekb.services.query.answers.listing import MAX_LISTED, list_records
 from gluekb.services.query.answers.models import NO_DATA, Answer, Fact, SourceRef
 from gluekb.services.query.answers.passages import best_passage
 from gluekb.services.query.answers.refs import ref
-from gluekb.services.query.answers.roles import Role
+from gluekb.services.query.reading.roles import Role
 
 Organizations = dict[str, tuple[str, str | None]]
 MIN_PROCEDURE_COVERAGE = 0.6
@@ -51,9 +50,8 @@ class Context:
 
     @property
     def query(self) -> str:
-        """What to search with: the question, its abbreviations spelt out too."""
-        extra = [ABBREVIATIONS[w] for w in raw_words(self.question.text) if w in ABBREVIATIONS]
-        return " ".join([self.question.text, *extra])
+        """What to search with: the question, typos fixed and abbreviations spelt out too."""
+        return self.question.search_text
 
 
 def answer_question(

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from gluekb.models.documents import RecordField
 from gluekb.services.query.answers.evidence import Evidence
-from gluekb.services.query.answers.fields import FieldMatch, concepts_in, match_fields
-from gluekb.services.query.answers.intent import Question
-from gluekb.services.query.answers.linking import (
+from gluekb.services.query.reading.fields import FieldMatch, concepts_in, match_fields
+from gluekb.services.query.reading.intent import Question
+from gluekb.services.query.reading.linking import (
     Candidate,
     name_like_words,
     names_the_record,
@@ -22,7 +22,7 @@ from gluekb.services.query.answers.linking import (
     score_candidate,
     unexplained,
 )
-from gluekb.services.query.answers.spelling import vocabulary
+from gluekb.services.query.reading.spelling import vocabulary
 
 # A record nothing in the question names, but which holds the one field asked about.
 FIELD_ONLY_IDENTITY = 0.3

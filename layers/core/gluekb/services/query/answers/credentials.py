@@ -13,10 +13,10 @@ from gluekb.models.catalog import CatalogRecord
 from gluekb.models.documents import RecordField
 from gluekb.services.query.answers.choosing import Choice, graph_refusal, rank_choices, refusal
 from gluekb.services.query.answers.evidence import Evidence
-from gluekb.services.query.answers.fields import match_fields
-from gluekb.services.query.answers.intent import Question
-from gluekb.services.query.answers.language import same_word
-from gluekb.services.query.answers.linking import Candidate, question_roles
+from gluekb.services.query.reading.fields import match_fields
+from gluekb.services.query.reading.intent import Question
+from gluekb.services.query.reading.language import same_word
+from gluekb.services.query.reading.linking import Candidate, question_roles
 
 # Words that ask for credentials rather than name what they are for.
 CREDENTIAL_WORDS = frozenset(

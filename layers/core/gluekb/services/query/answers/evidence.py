@@ -11,7 +11,7 @@ from gluekb.adapters.catalog_store import CatalogStore
 from gluekb.models.catalog import CatalogRecord
 from gluekb.models.documents import RecordField
 from gluekb.models.index import Chunk, SearchHit
-from gluekb.services.query.answers.linking import Candidate
+from gluekb.services.query.reading.linking import Candidate
 from gluekb.services.query.search import SearchService
 
 if TYPE_CHECKING:

@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 
 from gluekb.models.index import Chunk
 from gluekb.services.query.answers.evidence import Evidence
-from gluekb.services.query.answers.intent import INTENT_WORDS, Question
-from gluekb.services.query.answers.language import (
+from gluekb.services.query.reading.intent import INTENT_WORDS, Question
+from gluekb.services.query.reading.language import (
     STOPWORDS,
     matches_any,
     synonyms,
     text_terms,
 )
-from gluekb.services.query.answers.linking import SOFT_WORDS, name_like_words
-from gluekb.services.query.answers.roles import roles_in
+from gluekb.services.query.reading.linking import SOFT_WORDS, name_like_words
+from gluekb.services.query.reading.roles import roles_in
 
 DOCUMENT_TYPES = ("document", "git_file")
 _PROCEDURAL = re.compile(r"step|procedure|checklist|reboot|restart|backup|restore|task", re.I)

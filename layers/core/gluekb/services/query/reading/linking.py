@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass, field
 
 from gluekb.models.catalog import CatalogRecord
-from gluekb.services.query.answers.intent import INTENT_WORDS, Question
-from gluekb.services.query.answers.language import (
+from gluekb.services.query.reading.intent import INTENT_WORDS, Question
+from gluekb.services.query.reading.language import (
     STOPWORDS,
     matches_any,
     raw_words,
@@ -29,7 +29,7 @@ from gluekb.services.query.answers.language import (
     terms,
     text_terms,
 )
-from gluekb.services.query.answers.roles import Role, roles_in
+from gluekb.services.query.reading.roles import Role, roles_in
 
 # Words that sharpen a question without naming anything a record must hold.
 SOFT_WORDS = frozenset(
@@ -287,7 +287,7 @@ def score_candidate(
         # "what does Acme do": the organization's own record, named by the organization
         # (fully when the question said it, faintly when only the caller chose it).
         strong |= spent
-        weight += 1.0 if spent else 0.3
+        weight += 0.5 if spent else 0.3
         by_name = bool(spent)
     candidate.strong, candidate.named = strong, strong | weak
     candidate.by_name = by_name or candidate.exact

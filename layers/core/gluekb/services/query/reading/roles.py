@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from gluekb.models.catalog import CatalogRecord
-from gluekb.services.query.answers.language import phrase_in
+from gluekb.services.query.reading.language import phrase_in
 
 
 @dataclass(frozen=True)

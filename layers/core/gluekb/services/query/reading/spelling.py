@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from gluekb.services.query.answers.fields import CONCEPTS
-from gluekb.services.query.answers.language import (
+from gluekb.services.query.reading.fields import CONCEPTS
+from gluekb.services.query.reading.language import (
     ABBREVIATIONS,
     STOPWORDS,
     SYNONYMS,
@@ -18,7 +18,7 @@ from gluekb.services.query.answers.language import (
     stem,
     typo_limit,
 )
-from gluekb.services.query.answers.roles import ROLES
+from gluekb.services.query.reading.roles import ROLES
 
 # Words of questions that no table above spells out.
 _COMMON = [

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from gluekb.models.documents import RecordField
-from gluekb.services.query.answers.language import (
+from gluekb.services.query.reading.language import (
     STOPWORDS,
     phrase_in,
     same_word,

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from gluekb.services.query.answers.language import STOPWORDS, normalise, raw_words, stem, terms
+from gluekb.services.query.reading.language import STOPWORDS, normalise, raw_words, stem, terms
 
 Intent = Literal[
     "attribute", "list", "contact", "impact", "dependency", "procedure", "credential",
@@ -228,6 +228,7 @@ class Question:
 
     text: str
     intent: Intent
+    search_text: str  # the question with its typos fixed and abbreviations spelt out, too
     words: list[str]  # as typed (lower case)
     terms: list[str]  # expanded and stemmed
     content: list[str] = field(default_factory=list)  # terms that say what and which
@@ -269,7 +270,7 @@ def _terse(lowered: str) -> bool:
 
 
 def read_question(text: str) -> Question:
-    from gluekb.services.query.answers.spelling import corrected
+    from gluekb.services.query.reading.spelling import corrected
 
     fixed = corrected(text)
     intent = classify(fixed)
@@ -280,4 +281,13 @@ def read_question(text: str) -> Question:
         spelt = classify(" ".join(expanded))
         intent = spelt if spelt in ("credential", "procedure") else intent
     content = [t for t in expanded if t not in STOPWORDS and t not in INTENT_WORDS]
-    return Question(text=text, intent=intent, words=words, terms=expanded, content=content)
+    extra = [t for t in expanded if t not in words]
+    search_text = " ".join([text, *dict.fromkeys(extra)])
+    return Question(
+        text=text,
+        intent=intent,
+        search_text=search_text,
+        words=words,
+        terms=expanded,
+        content=content,
+    )
