@@ -45,9 +45,11 @@ def _provisioned_stack(clients: Any, tmp_path: Path) -> dict[str, Any]:
     from gluekb_dev.stack.template import Template
 
     template = Template(ROOT / "template.yaml", LOCAL_PARAMETERS)
-    Provisioner(
-        template, clients, {"WebhookSecret": '{"signing_secret":"s3cr3t"}'}, tls=False
-    ).provision()
+    secrets = {
+        "WebhookSecret": '{"signing_secret":"s3cr3t"}',
+        "ConsoleSessionSecret": '{"session_secret":"console-session-secret-for-tests-0123456789"}',
+    }
+    Provisioner(template, clients, secrets, tls=False).provision()
     env = {}
     for spec in template.functions():
         env[spec.name] = template.function_environment(spec)
