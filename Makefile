@@ -7,7 +7,7 @@ PIP := $(BIN)/python -m pip
 STAMP := $(VENV)/.installed
 FUNCTIONS := $(wildcard functions/*)
 
-.PHONY: dev up test lint typecheck cfn-lint unit pytest bench lock clean install
+.PHONY: dev up test lint typecheck cfn-lint unit pytest bench lock clean install browser
 
 install: $(STAMP)
 
@@ -24,7 +24,15 @@ dev: install
 
 up: dev
 
-test: install lint typecheck cfn-lint pytest
+test: install browser lint typecheck cfn-lint pytest
+
+# The console's browser tests (tests/browser) drive Debian's headless Chromium through its
+# chromedriver: installed from the distribution's packages, never a browser that downloads itself.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
 
 lint: install
 	$(BIN)/ruff check .
@@ -41,7 +49,7 @@ typecheck: install
 cfn-lint: install
 	$(BIN)/cfn-lint template.yaml
 
-pytest: install
+pytest: install browser
 	$(BIN)/pytest
 
 unit: install
