@@ -14,6 +14,7 @@ from app.console.web import PostedForm, SignedIn, redirect, render
 from gluekb.models.sync import Mode
 from gluekb.models.views import SyncStatusView
 from gluekb.services.access import organizations
+from gluekb.services.console.organizations import organization_statuses
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
@@ -39,7 +40,7 @@ def progress(status: SyncStatusView) -> dict[str, Any]:
 
 @router.get("/console/organizations")
 def organizations_page(request: Request, viewer: SignedIn, queued: str = "") -> Response:
-    statuses = organizations.sync_statuses(viewer.principal, deps.services.state)
+    statuses = organization_statuses(viewer.principal, deps.services.directory, deps.services.state)
     return render(
         request,
         "organizations.html",

@@ -3,14 +3,31 @@ intent) plus urgency, which the store does not index, so pages are read until en
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from pydantic import BaseModel
 
 from gluekb.models.auth import Principal
-from gluekb.models.tickets import Intent, Ticket, TicketStatus, Urgency
+from gluekb.models.tickets import Intent, Ticket, TicketPage, TicketStatus, Urgency
 from gluekb.services.access.organizations import OrganizationSource
-from gluekb.services.tickets.desk import TicketDesk
 
 MAX_PAGES = 10  # an urgency filter reads at most this many store pages per console page
+
+
+class TicketLister(Protocol):
+    """`TicketDesk.list_tickets`: scope, tenancy and the store's own filters."""
+
+    def list_tickets(
+        self,
+        principal: Principal,
+        state: OrganizationSource,
+        *,
+        status: str | None,
+        org: str | None,
+        intent: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> TicketPage: ...
 
 
 class QueueFilters(BaseModel):
@@ -26,7 +43,7 @@ class QueuePage(BaseModel):
 
 
 def ticket_queue(
-    desk: TicketDesk,
+    desk: TicketLister,
     principal: Principal,
     organizations: OrganizationSource,
     filters: QueueFilters,
