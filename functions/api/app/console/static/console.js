@@ -101,7 +101,10 @@
   // A revealed password: copy, hide on demand, and hide by itself after a minute.
   const secret = document.querySelector("[data-secret]");
   if (secret) {
-    const hide = () => { secret.textContent = "Hidden. Reveal again if you need it (audited)."; };
+    const hide = () => {
+      secret.textContent = "Hidden. Reveal again if you need it (audited).";
+      document.querySelectorAll("[data-secret-actions]").forEach((e) => e.remove());
+    };
     document.querySelectorAll("[data-hide]").forEach((b) => b.addEventListener("click", hide));
     document.querySelectorAll("[data-copy]").forEach((b) => b.addEventListener("click", () => {
       const value = document.getElementById(b.dataset.copy);
