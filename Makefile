@@ -21,7 +21,7 @@ SAM_STAMP := $(SAM_VENV)/.installed
 SAM := PATH="$(abspath $(SAM_VENV))/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 
 .PHONY: dev up test lint typecheck cfn-lint unit pytest bench lock clean install sam sam-build \
-	build-CoreLayer
+	build-CoreLayer browser
 
 install: $(STAMP)
 
@@ -38,7 +38,15 @@ dev: install
 
 up: dev
 
-test: install lint typecheck cfn-lint sam-build pytest
+test: install browser lint typecheck cfn-lint sam-build pytest
+
+# The console's browser tests (tests/browser) drive Debian's headless Chromium through its
+# chromedriver: installed from the distribution's packages, never a browser that downloads itself.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
 
 lint: install
 	$(BIN)/ruff check .
@@ -54,6 +62,9 @@ typecheck: install
 
 cfn-lint: install
 	$(BIN)/cfn-lint template.yaml
+
+pytest: install browser
+	$(BIN)/pytest
 
 sam: $(SAM_STAMP)
 

@@ -102,7 +102,8 @@ def main() -> None:
         tenant.ensure(seed=42)
         clients = AwsClients("us-east-1")
         template = Template(ROOT / "template.yaml", LOCAL_PARAMETERS, stack_name=STACK)
-        Provisioner(template, clients, {"WebhookSecret": "{}"}, tls=False).provision()
+        secrets = {"WebhookSecret": "{}", "ConsoleSessionSecret": "{}"}
+        Provisioner(template, clients, secrets, tls=False).provision()
         environment = template.function_environment("sync_worker")
         settings = settings_from(SyncWorkerSettings, environment)
         stores = sync_stores(settings, clients)

@@ -122,9 +122,11 @@ def rig(demo_tenant_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     with mock_aws(), server.running():
         template = Template(ROOT / "template.yaml", LOCAL_PARAMETERS)
         clients = AwsClients("us-east-1")
-        Provisioner(
-            template, clients, {"WebhookSecret": '{"signing_secret":"x"}'}, tls=False
-        ).provision()
+        secrets = {
+            "WebhookSecret": '{"signing_secret":"x"}',
+            "ConsoleSessionSecret": '{"session_secret":"console-session-secret-for-tests-0123"}',
+        }
+        Provisioner(template, clients, secrets, tls=False).provision()
         env = template.function_environment("api")
         local = {
             "GLUEKB_SEARCH_BACKEND": "embedded",

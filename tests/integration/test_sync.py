@@ -247,7 +247,8 @@ def test_a_sync_killed_mid_pagination_resumes_to_the_same_store(
     # And the store equals a clean full sync into a second stack
     clean_clients = moto_stack["clients"]
     clean_template = Template(ROOT / "template.yaml", LOCAL_PARAMETERS, stack_name="clean")
-    Provisioner(clean_template, clean_clients, {"WebhookSecret": "{}"}, tls=False).provision()
+    secrets = {"WebhookSecret": "{}", "ConsoleSessionSecret": "{}"}
+    Provisioner(clean_template, clean_clients, secrets, tls=False).provision()
     clean = Rig.of(clean_template, clean_clients, rig.server, rig.tenant)
     asyncio.run(discover(clean))
     asyncio.run(clean.sync(acme, "full", page_size=50))

@@ -128,6 +128,11 @@ class ApiSettings(
     # Tickets: replies are sent from this address (a verified SES identity).
     support_address: str = "support@example.com"
     support_name: str = "Service desk"
+    # Console (web pages at /): the Secrets Manager id of the session secret (template.yaml's
+    # ConsoleSessionSecret), or, without Secrets Manager, the secret itself.
+    console_session_secret: str | None = None
+    console_session_key: SecretStr | None = None
+    console_session_ttl_s: int = Field(default=8 * 3600, ge=300, le=7 * 24 * 3600)
 
 
 class WebhooksSettings(
