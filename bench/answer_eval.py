@@ -197,4 +197,3 @@ def _search_rank(post: Post, question: Question, report: Report) -> int | None:
         if hit["source_id"] not in seen:
             seen.append(hit["source_id"])
     return next((i for i, s in enumerate(seen) if s in question.source_ids), None)
-

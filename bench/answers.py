@@ -72,9 +72,10 @@ def main() -> None:
     parser.add_argument("--failures", action="store_true", help="list what was answered wrong")
     args = parser.parse_args()
     questions = load(DEV_SET if args.set == "dev" else HOLDOUT_SET)
-    with (attached() if args.attach else fresh()) as (api_url, key), httpx.Client(
-        timeout=60
-    ) as client:
+    with (
+        attached() if args.attach else fresh() as (api_url, key),
+        httpx.Client(timeout=60) as client,
+    ):
         post = poster(client, api_url, key)
         post("/v1/ask", {"question": "warm up: what is the firewall IP at Acme?"})
         report = evaluate(post, questions)

@@ -50,6 +50,7 @@ from gluekb.adapters.state_store import StateStore
 from gluekb.models.audit import AuditEntry
 from gluekb.models.catalog import CatalogRecord, Edge
 from gluekb.models.documents import RecordField
+from gluekb.models.organizations import RegisteredOrganization
 from gluekb.models.sync import ResourceSummary
 from gluekb_dev.stack import moto_patches
 from tests.console_support import ConsoleClient
@@ -108,7 +109,9 @@ def seed(env: dict[str, str], clients: AwsClients, organizations: int) -> dict[s
     fields += [RecordField(name=f"Interface eth{i}", value=f"10.0.0.{i}") for i in range(3)]
     for o in range(organizations):
         org = str(1001 + o)
-        state.put_organization(org, f"Organization {o + 1}", {"short_name": f"ORG{o + 1}"})
+        state.put_organization(
+            RegisteredOrganization(id=org, name=f"Organization {o + 1}", short_name=f"ORG{o + 1}")
+        )
         status = state.sync_status(org)
         status.state, status.finished_at, status.last_success_at = "ok", now, now
         status.resources = {

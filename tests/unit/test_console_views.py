@@ -14,6 +14,7 @@ from gluekb.models.audit import AuditEntry
 from gluekb.models.auth import Principal
 from gluekb.models.catalog import CatalogRecord
 from gluekb.models.documents import RecordField
+from gluekb.models.organizations import RegisteredOrganization
 from gluekb.models.sync import SyncStatus
 from gluekb.models.tickets import Ticket, TicketPage
 from gluekb.services.console.audit import audit_trail
@@ -22,7 +23,10 @@ from gluekb.services.console.passwords import password_list
 from gluekb.services.console.tickets import QueueFilters, ticket_queue
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
-ORGANIZATIONS = [{"id": "1001", "name": "Acme Corp"}, {"id": "1002", "name": "Contoso"}]
+ORGANIZATIONS = [
+    RegisteredOrganization(id="1001", name="Acme Corp"),
+    RegisteredOrganization(id="1002", name="Contoso"),
+]
 
 
 def principal(*organizations: str, scopes: Iterable[str] = ("search",)) -> Principal:
@@ -32,7 +36,7 @@ def principal(*organizations: str, scopes: Iterable[str] = ("search",)) -> Princ
 
 
 class Directory:
-    def organizations(self) -> list[dict[str, Any]]:
+    def organizations(self) -> list[RegisteredOrganization]:
         return ORGANIZATIONS
 
 

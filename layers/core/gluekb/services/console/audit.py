@@ -30,9 +30,9 @@ def audit_trail(
 ) -> list[AuditEntry]:
     require_scope(principal, "admin")
     if organization:
-        wanted = [str(resolve_organization(principal, organizations, organization)["id"])]
+        wanted = [resolve_organization(principal, organizations, organization).id]
     else:
-        wanted = [str(o["id"]) for o in visible_organizations(principal, organizations)]
+        wanted = [o.id for o in visible_organizations(principal, organizations)]
     if not wanted:
         return []
     with ThreadPoolExecutor(max_workers=min(8, len(wanted))) as pool:  # one query per organization

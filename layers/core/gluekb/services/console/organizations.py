@@ -26,11 +26,10 @@ def organization_statuses(
     if not visible:
         return []
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_READS, len(visible))) as pool:
-        statuses = list(pool.map(lambda o: state.sync_status(str(o["id"])), visible))
+        statuses = list(pool.map(lambda o: state.sync_status(o.id), visible))
     return [
         SyncStatusView.model_validate(
-            status.model_dump()
-            | {"organization_name": status.organization_name or entry.get("name")}
+            status.model_dump() | {"organization_name": status.organization_name or entry.name}
         )
         for entry, status in zip(visible, statuses, strict=True)
     ]

@@ -62,6 +62,6 @@ def password_list(
         chosen = visible_organizations(principal, organizations)
     found: list[PasswordSummary] = []
     for entry in chosen:
-        for record in catalog.records_of(str(entry["id"]), "passwords"):
-            found.append(_summary(record, str(entry.get("name", entry["id"]))))
+        for record in catalog.records_of(entry.id, "passwords"):
+            found.append(_summary(record, entry.name))
     return sorted(found, key=lambda p: (p.organization_name.lower(), p.name.lower()))

@@ -25,6 +25,7 @@ from gluekb.services.query.reading.linking import (
     score_candidate,
     unexplained,
 )
+from gluekb.services.query.reading.roles import Role
 
 RERANKED = 30  # sources read again; the rest keep their hybrid order
 # What kind of record each kind of question is after.
@@ -55,9 +56,7 @@ def rerank(
     scored: list[tuple[float, int, list[SearchHit]]] = []
     for rank, group in enumerate(groups.values()):
         score = (
-            _score(question, group, rank, spent, roles, named)
-            if rank < RERANKED
-            else -1.0 - rank
+            _score(question, group, rank, spent, roles, named) if rank < RERANKED else -1.0 - rank
         )
         scored.append((score, rank, group))
     scored.sort(key=lambda item: (-item[0], item[1]))
@@ -73,7 +72,7 @@ def _score(
     group: list[SearchHit],
     rank: int,
     spent: set[int],
-    roles: list[object],
+    roles: list[tuple[Role, tuple[int, int]]],
     organizations: set[str],
 ) -> float:
     record, text = record_from_hits(group)
@@ -83,7 +82,7 @@ def _score(
         exact=any("exact" in h.matched_by for h in group),
         text=text,
     )
-    score_candidate(candidate, question, spent, roles, organizations)  # type: ignore[arg-type]
+    score_candidate(candidate, question, spent, roles, organizations)
     usable = set(range(len(question.terms))) - spent - candidate.strong
     fields = match_fields(
         record.fields, question.terms, usable, record.resource_type, candidate.strong

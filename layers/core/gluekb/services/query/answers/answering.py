@@ -17,18 +17,18 @@ from gluekb.services.query.answers.confidence import Signals, confidence
 from gluekb.services.query.answers.conversations import Turn, refers_back
 from gluekb.services.query.answers.credentials import find_passwords, password_fields
 from gluekb.services.query.answers.evidence import RECORD_TYPES, Evidence
-from gluekb.services.query.reading.fields import hinted_types
 from gluekb.services.query.answers.graph import dependencies, dependents
+from gluekb.services.query.answers.listing import MAX_LISTED, list_records
+from gluekb.services.query.answers.models import NO_DATA, Answer, Fact, SourceRef
+from gluekb.services.query.answers.passages import best_passage
+from gluekb.services.query.answers.refs import ref
+from gluekb.services.query.reading.fields import hinted_types
 from gluekb.services.query.reading.intent import Question
 from gluekb.services.query.reading.linking import (
     Candidate,
     organization_mentions,
     question_roles,
 )
-from gluekb.services.query.answers.listing import MAX_LISTED, list_records
-from gluekb.services.query.answers.models import NO_DATA, Answer, Fact, SourceRef
-from gluekb.services.query.answers.passages import best_passage
-from gluekb.services.query.answers.refs import ref
 from gluekb.services.query.reading.roles import Role
 
 Organizations = dict[str, tuple[str, str | None]]

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from gluekb.models.catalog import CatalogRecord
 from gluekb.services.query.answers.evidence import Evidence
+from gluekb.services.query.answers.models import Fact
+from gluekb.services.query.answers.refs import ref
 from gluekb.services.query.reading.fields import concepts_in, match_fields
 from gluekb.services.query.reading.intent import Question
 from gluekb.services.query.reading.language import matches_any, synonyms, text_terms
 from gluekb.services.query.reading.linking import question_roles, unexplained
-from gluekb.services.query.answers.models import Fact
-from gluekb.services.query.answers.refs import ref
 from gluekb.services.query.reading.roles import ROLES, Role
 
 MAX_LISTED = 60

@@ -32,10 +32,10 @@ from gluekb.services.access.organizations import visible_organizations
 from gluekb.services.query.answers.answering import answer_question
 from gluekb.services.query.answers.conversations import Conversations, Turn
 from gluekb.services.query.answers.evidence import Evidence
-from gluekb.services.query.reading.intent import read_question
-from gluekb.services.query.reading.language import normalise
 from gluekb.services.query.answers.models import NO_DATA, Answer, AskRequest
 from gluekb.services.query.cache import QueryCache
+from gluekb.services.query.reading.intent import read_question
+from gluekb.services.query.reading.language import normalise
 from gluekb.services.query.search import SearchService
 
 
