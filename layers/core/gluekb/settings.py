@@ -123,6 +123,9 @@ class ApiSettings(
     """The `api` function (FastAPI behind API Gateway)."""
 
     cache_ttl_s: float = 300.0
+    # Follow-up questions: where conversations live, and how long one lasts after its last turn.
+    conversations_table: str | None = None
+    conversation_ttl_s: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
     # Local stack only: the emulator's own component health, merged into GET /health.
     stack_health_url: str | None = None
     # Tickets: replies are sent from this address (a verified SES identity).

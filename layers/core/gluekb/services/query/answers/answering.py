@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gluekb.models.conversations import Turn
 from gluekb.models.documents import RecordField
 from gluekb.services.query.answers.choosing import (
     Choice,
+    graph_order,
     graph_refusal,
     rank_choices,
     refusal,
@@ -14,7 +16,7 @@ from gluekb.services.query.answers.choosing import (
     tied,
 )
 from gluekb.services.query.answers.confidence import Signals, confidence
-from gluekb.services.query.answers.conversations import Turn, refers_back
+from gluekb.services.query.answers.conversations import refers_back
 from gluekb.services.query.answers.credentials import find_passwords, password_fields
 from gluekb.services.query.answers.evidence import RECORD_TYPES, Evidence
 from gluekb.services.query.answers.graph import dependencies, dependents
@@ -22,8 +24,8 @@ from gluekb.services.query.answers.listing import MAX_LISTED, list_records
 from gluekb.services.query.answers.models import NO_DATA, Answer, Fact, SourceRef
 from gluekb.services.query.answers.passages import best_passage
 from gluekb.services.query.answers.refs import ref
-from gluekb.services.query.reading.fields import hinted_types
-from gluekb.services.query.reading.intent import Question
+from gluekb.services.query.reading.fields import concepts_in, hinted_types
+from gluekb.services.query.reading.intent import Question, read_question
 from gluekb.services.query.reading.linking import (
     Candidate,
     organization_mentions,
@@ -63,6 +65,8 @@ def answer_question(
     previous: Turn | None,
 ) -> Answer:
     answer = Answer(question=question.text, found=False, message=NO_DATA, kind=question.intent)
+    question = _follow_up(question, previous)
+    answer.kind = question.intent
     scope = _scope(question, visible, chosen, previous)
     if scope is None:  # names another organization than the one chosen
         return answer
@@ -79,6 +83,19 @@ def answer_question(
         org = answer.sources[0].organization_id
         answer.organization = {"id": org, "name": visible.get(org, (org, None))[0]}
     return answer
+
+
+def _follow_up(question: Question, previous: Turn | None) -> Question:
+    """ "what about DC02?" after "serial of DC01?": the same field, of another record."""
+    if (
+        previous is None
+        or not previous.attribute
+        or question.intent not in ("attribute", "contact")
+        or not refers_back(question.text)
+        or concepts_in(question.terms)
+    ):
+        return question
+    return read_question(f"{question.text} {previous.attribute}")
 
 
 def _scope(
@@ -199,7 +216,7 @@ def _impact(context: Context) -> None:
     candidates = _candidates(context)
     choices = rank_choices(context.question, candidates, context.spent, context.evidence)
     roles = question_roles(context.question, context.spent)
-    for choice in choices[:3]:
+    for choice in graph_order(choices)[:4]:
         if graph_refusal(context.question, choice) is not None:
             continue
         target = choice.candidate.record
@@ -220,6 +237,23 @@ def _impact(context: Context) -> None:
         return
 
 
+def _one_record_answers(context: Context) -> bool:
+    """A list-like question that one named record answers with a field: "which servers does
+    contoso's veeam job protect" is the backup job's Protected servers, not a list of
+    servers. A record of the listed kind itself ("which printers ...") does not count."""
+    roles = question_roles(context.question, context.spent)
+    kind = roles[0][0].name if roles else None
+    choices = rank_choices(context.question, _candidates(context), context.spent, context.evidence)
+    return any(
+        c.fields
+        and c.fields[0].score >= 0.85
+        and c.candidate.identity >= 0.5
+        and (c.candidate.role is None or c.candidate.role != kind)
+        and refusal(context.question, c) is None
+        for c in choices[:3]
+    )
+
+
 def _is_any(fact: Fact, roles: list[Role], evidence: Evidence) -> bool:
     record = evidence.records([fact.record.id]).get(fact.record.id)
     return record is not None and any(role.score(record, "") > 0 for role in roles)
@@ -229,7 +263,7 @@ def _dependencies(context: Context, choices: list[Choice]) -> bool:
     """What the subject depends on, narrowed to the kinds the question names ("what servers
     does syspro depend on": its application and database servers)."""
     roles = question_roles(context.question, context.spent)
-    for choice in choices[:3]:
+    for choice in graph_order(choices)[:4]:
         if graph_refusal(context.question, choice) is not None:
             continue
         subject = choice.candidate.record
@@ -258,6 +292,9 @@ def _unique_sources(facts: list[Fact]) -> list[SourceRef]:
 
 # ---------------------------------------------------------------------------- lists
 def _list(context: Context) -> None:
+    if _one_record_answers(context):  # "key users for sage 300": one record's field
+        _attribute(context)
+        return
     listed = list_records(context.question, context.spent, context.evidence)
     if listed is None:
         _attribute(context)
@@ -334,11 +371,11 @@ def _credential(context: Context) -> None:
     if not passwords or choice is None:
         return
     for record in passwords[:4]:
+        fields = password_fields(record, context.question)
+        if fields is None:  # asks for what this record does not have
+            continue
         source = ref(record)
-        context.answer.facts += [
-            Fact(record=source, field=f.name, value=f.value)
-            for f in password_fields(record, context.question)
-        ]
+        context.answer.facts += [Fact(record=source, field=f.name, value=f.value) for f in fields]
         context.answer.sources.append(source)
     _found(context, [choice])
     if context.answer.found:

@@ -92,8 +92,13 @@ def evaluate(
     choice = Choice(candidate, chosen, 0.0)
     choice.leftover = unexplained(question, spent | choice.explained)
     field_score = chosen[0].score if chosen else 0.0
+    # A word the field names ("street address") says nothing about which record it is, even
+    # where a value happens to contain it ("8608 Main Street").
+    claimed = set().union(*(m.words for m in chosen)) if chosen else set()
+    overlap = sum(w for position, w in candidate.weights.items() if position in claimed)
     choice.score = (
         candidate.identity
+        - overlap / max(1, len(question.content))
         + 0.8 * field_score
         + 0.25 / (1 + candidate.rank)
         - 0.45 * len(choice.leftover)
@@ -115,6 +120,7 @@ def rank_choices(
                 continue
             # Nothing names it, but it holds what is asked ("contoso public ip").
             candidate.identity = FIELD_ONLY_IDENTITY
+            candidate.field_only = True
             choice.score += FIELD_ONLY_IDENTITY
         choices.append(choice)
     choices.sort(key=lambda c: -c.score)
@@ -167,7 +173,9 @@ def refusal(question: Question, choice: Choice) -> str | None:
     unknown = [w for w in choice.leftover if w not in known]
     if unknown and not _chatter(question, choice, unknown):
         return f"nothing in the record explains {unknown}"
-    if choice.candidate.identity < FIELD_ONLY_IDENTITY:
+    candidate = choice.candidate
+    named = sum(candidate.weights.values()) + len(candidate.strong - set(candidate.weights))
+    if not (candidate.field_only or candidate.exact or named >= 0.5):
         return "the question does not name this record"
     return None
 
@@ -177,7 +185,7 @@ def _chatter(question: Question, choice: Choice, unknown: list[str]) -> bool:
     circuit id for bluebird's at&t fiber, on the phone with the isp"), not a name the record
     lacks: never next to the words that named it ("mary harris" is not James Harris)."""
     candidate = choice.candidate
-    if not (candidate.by_name and candidate.coverage >= 0.5 and choice.fields):
+    if not (candidate.by_name_at and candidate.coverage >= 0.5 and choice.fields):
         return False
     if len(unknown) > 3:
         return False
@@ -193,12 +201,18 @@ def graph_refusal(question: Question, choice: Choice) -> str | None:
     what kind of neighbours to show ("which apps ...") or are talk ("need impact before
     reboot"), so only a hostname it is not, or a weak naming, rule it out."""
     for word in name_like_words(question):
-        if not names_the_record(word, choice.candidate.record):
+        if not names_the_record(word, choice.candidate.record, values=False):
             return f"'{word}' is not this record"
     candidate = choice.candidate
     if not (candidate.by_name or candidate.role) or candidate.identity < 0.5:
         return "the question does not name this record"
     return None
+
+
+def graph_order(choices: list[Choice]) -> list[Choice]:
+    """Subjects of a relationship question: records the question calls by their own name
+    first ("tagged to acme's chicago hq": the location, not the circuit at that site)."""
+    return sorted(choices, key=lambda c: (-(c.candidate.coverage >= 0.5), -c.score))
 
 
 def summary_fields(choice: Choice) -> list[RecordField]:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Protocol
-
-from pydantic import BaseModel, Field
 
 from gluekb.errors import NotFound
 from gluekb.models.auth import Principal
+from gluekb.models.conversations import Turn
+from gluekb.ports.conversations import ConversationStore
 from gluekb.services.query.answers.models import Answer
 
 CONVERSATION_NOT_FOUND = "conversation not found"
@@ -22,22 +21,6 @@ _PRONOUN = re.compile(
     r"\b(it|its|it's|that|this|those|these|them|their|same|one|there|ones|he|she|his|her)\b"
 )
 _CONTINUES = re.compile(r"^\s*(and|also|plus|what about|how about|same for|ok and|and the)\b")
-
-
-class Turn(BaseModel):
-    """What a follow-up may refer back to."""
-
-    organization_id: str | None = None
-    source_ids: list[str] = Field(default_factory=list)
-    attribute: str = ""  # the words that named the field ("serial number")
-    kind: str | None = None
-
-
-class ConversationStore(Protocol):
-    def load(self, conversation_id: str) -> tuple[str, Turn] | None:
-        """(owner key id, last turn), or None when unknown or expired."""
-
-    def save(self, conversation_id: str, owner: str, turn: Turn) -> None: ...
 
 
 def refers_back(text: str) -> bool:

@@ -13,11 +13,14 @@ from gluekb.models.catalog import CatalogRecord
 from gluekb.models.documents import RecordField
 from gluekb.services.query.answers.choosing import Choice, graph_refusal, rank_choices, refusal
 from gluekb.services.query.answers.evidence import Evidence
-from gluekb.services.query.reading.fields import match_fields
+from gluekb.services.query.reading.fields import concepts_in, match_fields
 from gluekb.services.query.reading.intent import Question
-from gluekb.services.query.reading.language import same_word
+from gluekb.services.query.reading.language import same_word, text_terms
 from gluekb.services.query.reading.linking import Candidate, question_roles
+from gluekb.services.query.reading.spelling import vocabulary
 
+# Records passwords are kept for (embedded, or tagged on a flexible asset).
+_OWNERS = ("configurations", "flexible_assets", "domains", "locations")
 # Words that ask for credentials rather than name what they are for.
 CREDENTIAL_WORDS = frozenset(
     [
@@ -42,6 +45,9 @@ CREDENTIAL_WORDS = frozenset(
     ]
 )
 _SHOWN = ("username", "url", "belongs to", "category")
+# Metadata a question may ask of a password record (a "login" asks for the username, which
+# every account has, even when its record leaves it blank).
+_ASKABLE = ("username", "url", "password changed", "belongs to", "category")
 
 
 def _credential_positions(question: Question) -> set[int]:
@@ -79,13 +85,14 @@ def find_passwords(
     for choice in rank_choices(question, direct, spent, evidence)[:1]:
         if refusal(question, choice) is None and choice.candidate.by_name:
             return [choice.candidate.record], choice
-    for choice in rank_choices(question, others, spent | asking, evidence)[:3]:
+    owners = [c for c in others if c.record.resource_type in _OWNERS]
+    for choice in rank_choices(question, owners, spent | asking, evidence)[:6]:
         if graph_refusal(question, choice) is not None:
             continue
         kept = passwords_for(choice.candidate.record, evidence)
         kept += _through_tags(question, spent, choice, evidence)
         found = _narrow(question, spent | asking, kept)
-        if found:
+        if found and not _unexplained_names(question, spent | asking, choice, found):
             return found, choice
     for choice in rank_choices(question, direct, spent, evidence)[:1]:
         if refusal(question, choice) is None:
@@ -110,6 +117,28 @@ def _through_tags(
     return found
 
 
+def _unexplained_names(
+    question: Question, spent: set[int], choice: Choice, passwords: list[CatalogRecord]
+) -> list[str]:
+    """Words outside gluekb's vocabulary that neither the thing nor its passwords explain
+    ("guest wifi password" when only the Corp network has one)."""
+    said = text_terms(
+        " ".join(p.name + " " + " ".join(f.value for f in p.fields) for p in passwords)
+    )
+    return [
+        w
+        for w in choice.leftover
+        if w not in vocabulary() and w not in said and not question_roles_word(question, w)
+    ]
+
+
+def question_roles_word(question: Question, word: str) -> bool:
+    """The word names a kind of thing (the database the app is tagged with)."""
+    return any(
+        word in question.terms[start:end] for _, (start, end) in question_roles(question, set())
+    )
+
+
 def _narrow(
     question: Question, spent: set[int], records: list[CatalogRecord]
 ) -> list[CatalogRecord]:
@@ -121,14 +150,16 @@ def _narrow(
     return named or records
 
 
-def password_fields(record: CatalogRecord, question: Question) -> list[RecordField]:
+def password_fields(record: CatalogRecord, question: Question) -> list[RecordField] | None:
     """The name, what the question asks for, then the rest a technician needs to log in
-    (username, URL, what it belongs to, category). Never a value: records hold none."""
+    (username, URL, what it belongs to, category); None when the question asks for metadata
+    this record lacks ("login url" of an account with no URL). Never a value: records hold
+    none."""
     usable = set(range(len(question.terms)))
-    asked = [
-        m.field
-        for m in match_fields(record.fields, question.terms, usable, record.resource_type)
-        if m.score >= 0.8
-    ]
+    wanted = [c.name for c, _ in concepts_in(question.terms) if c.name in _ASKABLE]
+    matches = match_fields(record.fields, question.terms, usable, record.resource_type)
+    asked = [m.field for m in matches if m.score >= 0.8 and m.by in wanted]
+    if any(not any(m.by == name for m in matches) for name in wanted if name != "username"):
+        return None
     usual = [f for f in record.fields if f.name.lower() in _SHOWN and f not in asked]
     return [RecordField(name="Name", value=record.name), *asked, *usual]

@@ -21,6 +21,11 @@ from gluekb.services.query.reading.roles import ROLES, Role
 
 MAX_LISTED = 60
 DEVICES = next(role for role in ROLES if role.name == "device")
+CONTACTS = next(role for role in ROLES if role.name == "contact")
+
+
+def _asks_who(question: Question) -> bool:
+    return bool(question.words) and question.words[0] in ("who", "whom", "who's", "whos")
 
 
 def list_records(
@@ -28,6 +33,8 @@ def list_records(
 ) -> tuple[list[Fact], list[CatalogRecord]] | None:
     """The facts and records of a list answer, or None when the question names no kind."""
     roles = question_roles(question, spent)
+    if _asks_who(question):  # "who works out of the detroit office": people, with conditions
+        roles = [(CONTACTS, (0, 0)), *roles]
     if not roles:  # "any macbooks there?": devices, with the word as a condition
         roles = [(DEVICES, (0, 0))]
     kind, kind_span = roles[0]

@@ -27,10 +27,11 @@ from typing import Any
 
 from gluekb.adapters.catalog_store import CatalogStore
 from gluekb.models.auth import Principal
+from gluekb.models.conversations import Turn
 from gluekb.services.access.auth import require_scope
 from gluekb.services.access.organizations import visible_organizations
 from gluekb.services.query.answers.answering import answer_question
-from gluekb.services.query.answers.conversations import Conversations, Turn
+from gluekb.services.query.answers.conversations import Conversations
 from gluekb.services.query.answers.evidence import Evidence
 from gluekb.services.query.answers.models import NO_DATA, Answer, AskRequest
 from gluekb.services.query.cache import QueryCache
@@ -62,7 +63,7 @@ class AnswerService:
             answer = self._answer(principal, request, organizations, names, previous)
         if self.conversations is not None:
             answer.conversation_id = self.conversations.record(
-                principal, request.conversation_id, answer, previous
+                principal, request.conversation_id, answer, previous, _quoted_field(answer)
             )
         answer.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return answer
@@ -129,3 +130,10 @@ class AnswerService:
         if key is not None and self.cache is not None and not answer.degraded:
             self.cache.put(key, answer.model_copy(deep=True))
         return answer
+
+
+def _quoted_field(answer: Answer) -> str:
+    """The field an answer quoted, for "what about DC02?" next."""
+    if answer.kind not in ("attribute", "contact") or not answer.found:
+        return ""
+    return next((f.field for f in answer.facts if f.field != "Name"), "")

@@ -77,6 +77,10 @@ _CREDENTIAL = re.compile(
     r"user ?names?|admin (account|user|login)|service account|psk|pre.?shared key|"
     r"passphrase|wifi key|wireless key|secret)\b"
 )
+_ACCESS = re.compile(
+    r"\bhow (do|can|would|should) (i|we|you) (get into|get in to|log ?in(to)?|sign ?in(to)?|"
+    r"access|connect to|remote into|rdp (in)?to|ssh (in)?to)\b"
+)
 _LIST = re.compile(
     r"^\s*(which|list|enumerate|show( me)?( all| the| every)?|what are( all)?( the)?|how many|"
     r"all|every|any)\b|\b(list( of)?|all( of)? the|all|every|how many|inventory)\b"
@@ -89,13 +93,14 @@ _PEOPLE_AT = re.compile(
 _WHO = re.compile(r"\b(who|whom|whose|who's|whos|contact person|point of contact|poc)\b")
 _PLURAL_THINGS = re.compile(
     r"\b(servers|firewalls|switches|printers|laptops|workstations|desktops|pcs|computers|aps|"
-    r"access points|devices|configurations|contacts|people|users|employees|vendors|approvers|"
+    r"access points|devices|configurations|contacts|people|employees|vendors|approvers|"
     r"passwords|documents|docs|domains|locations|offices|sites|networks|vlans|subnets|ssids|"
     r"wireless networks|apps|applications|circuits|routers|dcs|domain controllers|"
     r"sql servers|hosts|boxes|circuits|approvers|billing contacts|vendor contacts|macbooks|"
     r"routers|nas devices|wifi networks|wireless networks|ssids|lob apps|printers|machines|"
     r"assets|logins|accounts)\b"
 )
+_WHAT_PLURAL = re.compile(r"^\s*what (\w+ )?" + _PLURAL_THINGS.pattern.removeprefix(r"\b"))
 
 # Words that say what kind of answer is wanted, not what it is about.
 _INTENT_WORDS = frozenset(
@@ -246,19 +251,25 @@ def classify(text: str) -> Intent:
         return "out_of_scope"
     if _DEPENDENCY.search(lowered):
         return "dependency"
+    if _ACCESS.search(lowered):
+        return "credential"  # "how do I get into the bluebird fortigate"
     if _PROCEDURE.search(lowered) or _PROCEDURE_START.search(lowered):
         return "procedure"
-    if (
-        _PEOPLE_AT.search(lowered)
-        or _EVERY.search(lowered)
-        or (_PLURAL_THINGS.search(lowered) and (_LIST.search(lowered) or _terse(lowered)))
-    ):
+    if _PEOPLE_AT.search(lowered) or _EVERY.search(lowered) or _plural_asked(lowered):
         return "list"
     if _CREDENTIAL.search(lowered):
         return "credential"
     if _WHO.search(lowered):
         return "contact"
     return "attribute"
+
+
+def _plural_asked(lowered: str) -> bool:
+    """A plural kind of thing asked for as a set: "which servers...", "what passwords do we
+    have", "billing contacts?"."""
+    if not _PLURAL_THINGS.search(lowered):
+        return False
+    return bool(_LIST.search(lowered) or _WHAT_PLURAL.search(lowered) or _terse(lowered))
 
 
 def _terse(lowered: str) -> bool:

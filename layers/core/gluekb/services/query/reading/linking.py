@@ -135,6 +135,8 @@ class Candidate:
     named: set[int] = field(default_factory=set)  # question positions spent naming it
     strong: set[int] = field(default_factory=set)  # of those, by name, role or type
     by_name_at: set[int] = field(default_factory=set)  # of those, by the record's own name
+    weights: dict[int, float] = field(default_factory=dict)  # how strongly each was named
+    field_only: bool = False  # named by nothing but the field it holds
     by_name: bool = False
     coverage: float = 0.0  # how much of the record's name the question says
     role: str | None = None
@@ -246,10 +248,12 @@ def _value_terms(record: CatalogRecord) -> frozenset[str]:
     return text_terms(" ".join(f.value for f in record.fields))
 
 
-def _explains(word: str, vocabulary: frozenset[str]) -> bool:
+def _explains(word: str, vocabulary: frozenset[str], *, loosely: bool = True) -> bool:
+    """The word is in the vocabulary, or (`loosely`) one of its synonyms is. Values are
+    matched strictly: "main" must not find "Main Street"."""
     if len(word) < 2:
         return False
-    return any(matches_any(w, vocabulary) for w in synonyms(word))
+    return any(matches_any(w, vocabulary) for w in (synonyms(word) if loosely else (word,)))
 
 
 def score_candidate(
@@ -277,12 +281,14 @@ def score_candidate(
         elif _explains(word, types):
             strong.add(position)
             weight += 0.8
-        elif _explains(word, values):
+        elif _explains(word, values, loosely=False):
             weak.add(position)
             weight += 0.6
+            candidate.weights[position] = 0.6
         elif len(word) > 3 and _explains(word, text):
             weak.add(position)
             weight += 0.4
+            candidate.weights[position] = 0.4
     if record.resource_type == "organizations" and record.organization_id in organizations:
         # "what does Acme do": the organization's own record, named by the organization
         # (fully when the question said it, faintly when only the caller chose it).
@@ -346,13 +352,13 @@ def question_roles(question: Question, spent: set[int]) -> list[tuple[Role, tupl
     ]
 
 
-def names_the_record(word: str, record: CatalogRecord) -> bool:
-    """A hostname-like word of the question is this record's name (or part of it) or one of
-    its values (a model number, a serial)."""
+def names_the_record(word: str, record: CatalogRecord, *, values: bool = True) -> bool:
+    """A hostname-like word of the question is this record's name (or part of it) or, unless
+    `values` is false, one of its values (a model number, a serial)."""
     parts = set(raw_words(record.name)) | _name_terms(record)
     if any(same_word(word, p) for p in parts):
         return True
     folded = re.sub(r"-", "", word)
     if any(folded == re.sub(r"-", "", p) for p in parts):
         return True
-    return word in _value_terms(record)
+    return values and word in _value_terms(record)
