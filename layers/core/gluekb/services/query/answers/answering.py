@@ -25,13 +25,16 @@ from gluekb.services.query.answers.models import NO_DATA, Answer, Fact, SourceRe
 from gluekb.services.query.answers.passages import best_passage
 from gluekb.services.query.answers.refs import ref
 from gluekb.services.query.reading.fields import concepts_in, hinted_types
-from gluekb.services.query.reading.intent import Question, read_question
+from gluekb.services.query.reading.intent import Question, read_question, slot_words
+from gluekb.services.query.reading.language import matches_any, text_terms
 from gluekb.services.query.reading.linking import (
+    SOFT_WORDS,
     Candidate,
     organization_mentions,
     question_roles,
 )
 from gluekb.services.query.reading.roles import Role
+from gluekb.services.query.reading.spelling import correct, vocabulary
 
 Organizations = dict[str, tuple[str, str | None]]
 MIN_PROCEDURE_COVERAGE = 0.6
@@ -79,10 +82,37 @@ def answer_question(
         return answer
     context = Context(question, evidence, spent, bool(chosen) or bool(spent), previous, answer)
     _ANSWERERS.get(question.intent, _attribute)(context)
+    if (
+        answer.found
+        and not context.organization_known
+        and _names_a_stranger(question, answer, visible)
+    ):
+        return Answer(question=question.text, found=False, message=NO_DATA, kind=answer.kind)
     if answer.found and answer.organization is None and answer.sources:
         org = answer.sources[0].organization_id
         answer.organization = {"id": org, "name": visible.get(org, (org, None))[0]}
     return answer
+
+
+def _names_a_stranger(question: Question, answer: Answer, visible: Organizations) -> bool:
+    """The question names someone or something where a client's name goes ("hooli vpn setup
+    steps", "stark industries fw ip") that neither the answer nor any client is: an answer
+    about another client's records would be a guess."""
+    said = text_terms(
+        " ".join(
+            [
+                *(s.title for s in answer.sources),
+                *(f.value for f in answer.facts),
+                *(name for name, _ in visible.values()),
+                *(short or "" for _, short in visible.values()),
+            ]
+        )
+    )
+    for word in slot_words(question):
+        known = word in SOFT_WORDS or {word, correct(word)} & vocabulary()
+        if not known and not matches_any(word, said):
+            return True
+    return False
 
 
 def _follow_up(question: Question, previous: Turn | None) -> Question:

@@ -20,10 +20,12 @@ from gluekb.services.query.reading.linking import (
     names_the_record,
     question_roles,
     score_candidate,
-    unexplained,
+    unexplained_at,
 )
-from gluekb.services.query.reading.spelling import vocabulary
+from gluekb.services.query.reading.spelling import head_words
 
+# Unexplained words tolerated as talk around a question ("can you grab the ip for ...").
+MAX_TALK = 3
 # A record nothing in the question names, but which holds the one field asked about.
 FIELD_ONLY_IDENTITY = 0.3
 # How many fields a summary shows when the question names a record but no field.
@@ -38,6 +40,7 @@ class Choice:
     fields: list[FieldMatch]
     score: float
     leftover: list[str] = field(default_factory=list)
+    leftover_at: list[int] = field(default_factory=list)
     summary: bool = False
 
     @property
@@ -90,7 +93,8 @@ def evaluate(
         matches = people or matches
     chosen = _pick_fields(matches)
     choice = Choice(candidate, chosen, 0.0)
-    choice.leftover = unexplained(question, spent | choice.explained)
+    choice.leftover_at = unexplained_at(question, spent | choice.explained)
+    choice.leftover = [question.terms[i] for i in choice.leftover_at]
     field_score = chosen[0].score if chosen else 0.0
     # A word the field names ("street address") says nothing about which record it is, even
     # where a value happens to contain it ("8608 Main Street").
@@ -160,40 +164,31 @@ def tied(choices: list[Choice]) -> list[Choice]:
 def refusal(question: Question, choice: Choice) -> str | None:
     """Why this choice does not answer the question (None: it does).
 
-    Words left unexplained decide: a word of gluekb's vocabulary (a field or a kind of thing:
-    "public", "mobile", "printer") means the record lacks what is asked; other words may be
-    names of things this record is not ("kevin okafor"), unless the record was named by its own
-    name and a field answered, when they are taken for chatter ("on the phone with the isp")."""
+    Words left unexplained decide: a word that alone names a field or a kind of thing
+    ("public", "mobile", "printer") means the record lacks what is asked; another word next to
+    the words that named the record is likely a name it is not ("mary harris" is not James
+    Harris, "miami office" no office of theirs); a few other words are talk ("can you grab
+    the ip", "on the phone with the isp")."""
     for word in name_like_words(question):
         if not names_the_record(word, choice.candidate.record):
             return f"'{word}' is not this record"
-    known = [w for w in choice.leftover if w in vocabulary()]
+    known = [w for w in choice.leftover if w in head_words()]
     if known:
         return f"the record has nothing for {known}"
-    unknown = [w for w in choice.leftover if w not in known]
-    if unknown and not _chatter(question, choice, unknown):
-        return f"nothing in the record explains {unknown}"
     candidate = choice.candidate
-    named = sum(candidate.weights.values()) + len(candidate.strong - set(candidate.weights))
-    if not (candidate.field_only or candidate.exact or named >= 0.5):
+    unknown = choice.leftover_at
+    if unknown and (candidate.field_only or not candidate.strong):
+        # Nothing but a field or a value names this record: the unexplained words are what
+        # the question is about ("dentrix db server" at a client without Dentrix).
+        return f"{choice.leftover} are not this record"
+    if any({p - 1, p + 1} & candidate.named for p in unknown):
+        return f"{choice.leftover} may name what this record is not"
+    if len(unknown) > MAX_TALK:
+        return f"nothing in the record explains {choice.leftover}"
+    weight = sum(candidate.weights.values()) + len(candidate.strong - set(candidate.weights))
+    if not (candidate.field_only or candidate.exact or weight >= 0.5):
         return "the question does not name this record"
     return None
-
-
-def _chatter(question: Question, choice: Choice, unknown: list[str]) -> bool:
-    """Unexplained words that are talk around a record named by its own name ("need the
-    circuit id for bluebird's at&t fiber, on the phone with the isp"), not a name the record
-    lacks: never next to the words that named it ("mary harris" is not James Harris)."""
-    candidate = choice.candidate
-    if not (candidate.by_name_at and candidate.coverage >= 0.5 and choice.fields):
-        return False
-    if len(unknown) > 3:
-        return False
-    named = candidate.by_name_at
-    for position in range(len(question.terms)):
-        if question.terms[position] in unknown and {position - 1, position + 1} & named:
-            return False
-    return True
 
 
 def graph_refusal(question: Question, choice: Choice) -> str | None:

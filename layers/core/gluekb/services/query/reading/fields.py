@@ -46,7 +46,8 @@ def _c(name: str, phrases: str, labels: str, types: str = "") -> Concept:
 CONCEPTS: tuple[Concept, ...] = (
     _c("public ip", "public ip|wan ip|external ip|static ip|internet ip|outside ip|wan address|"
        "public address|external address", r"public ip|interface wan"),
-    _c("oob", "oob|out of band|oob ip|management port|remote management|lights out",
+    _c("oob", "oob|out of band|oob ip|management port|remote management|lights out|"
+       "out of band management|management ip|management interface|remote console",
        r"interface ilo|interface idrac"),
     _c("interface", "interface|port|nic|adapter|network card|network adapter", r"interface"),
     _c("ip", "ip|ip address|address ip|addressed", r"primary ip|interface|public ip",
@@ -319,3 +320,59 @@ def hinted_types(question_terms_or_question: object) -> list[str]:
             if kind not in types:
                 types.append(kind)
     return types
+
+
+# Fields technicians ask about that IT Glue records here do not keep (as far as the card
+# shows): asked for and absent, they mean "No data available", not talk to be ignored.
+UNKEPT_FIELD_WORDS = frozenset(
+    [
+        "nameserver",
+        "nameservers",
+        "dns",
+        "mx",
+        "spf",
+        "dkim",
+        "dmarc",
+        "cname",
+        "txt",
+        "ttl",
+        "license",
+        "licence",
+        "licenses",
+        "seats",
+        "contract",
+        "pin",
+        "tenant",
+        "cpu",
+        "ram",
+        "memory",
+        "disk",
+        "disks",
+        "capacity",
+        "storage",
+        "toner",
+        "ink",
+        "cartridge",
+        "runtime",
+        "price",
+        "cost",
+        "budget",
+        "invoice",
+        "renewal-cost",
+        "rack",
+        "rackunit",
+        "firmware-version",
+        "bios",
+        "uptime",
+        "load",
+        "temperature",
+        "patch",
+        "patches",
+        "patched",
+        "backup-status",
+        "mobile",
+        "cell",
+        "fax",
+        "extension",
+    ]
+)

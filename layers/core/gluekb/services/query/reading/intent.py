@@ -24,15 +24,18 @@ Intent = Literal[
 ]  # fmt: skip
 
 _OPINION = re.compile(
-    r"\bshould (we|i|you|they|it|the|that|this|acme|\w+)\s+(buy|replace|upgrade|switch|move|"
-    r"use|get|choose|pick|keep|retire|consider|go|be|migrate|drop|ditch|change|standardi[sz]e)\b"
-    r"|\b(which|what) \w+ should\b|\bshould (we|i)\b.{0,30}\?$"
+    r"(^|[,;]\s*|\bor )should\b|\bshould (we|i|they|you)\b|\b(which|what) \w+ should\b"
+    r"|^\s*(is|are|does|do|will|would|can|could|was)\b.*\b(enough|adequate|sufficient|"
+    r"undersized|oversized|too (small|big|old|slow|much|little)|outdated|overkill|good enough|"
+    r"big enough|fast enough|secure enough|safe|risky|a good idea|wise|a problem|worth)\b"
     r"|\b(shall|recommend\w*|best|better|worse|worst|worth|prefer\w*|ideal|advise|"
     r"opinion|think|suggest\w*|good idea|bad idea|is it (ok|okay|safe|fine|wise)|"
     r"would you|do you like|favou?rite|pros and cons|which is better)\b"
 )
 _FUTURE = re.compile(
-    r"\b(will\s+(it|we|they|the|that|this|\w+-\w+\d*)\s+(fail|die|break|need|run out|crash|"
+    r"\bnext (outage|patch window|maintenance window|failure|downtime|incident|breach)\b"
+    r"|\bwhen('s| is| will) the next\b|\boutgrow\w*\b|\b(still|ever) be enough\b"
+    r"|\b(will\s+(it|we|they|the|that|this|\w+-\w+\d*)\s+(fail|die|break|need|run out|crash|"
     r"last|be replaced|go down|need replacing)|when will|going to (fail|die|break|crash)|"
     r"predict\w*|forecast\w*|next (year|month|week|quarter)|in (a|one|two|\d+) (year|years|"
     r"months?)|likely to|how long (until|before)|expected to fail|future|eventually|"
@@ -237,10 +240,8 @@ class Question:
     words: list[str]  # as typed (lower case)
     terms: list[str]  # expanded and stemmed
     content: list[str] = field(default_factory=list)  # terms that say what and which
-
-    @property
-    def wants_list(self) -> bool:
-        return self.intent == "list"
+    clauses: list[int] = field(default_factory=list)  # each term's clause ("status of X? user
+    # says it's not at her desk": the second clause is context)
 
 
 def classify(text: str) -> Intent:
@@ -283,10 +284,16 @@ def _terse(lowered: str) -> bool:
 def read_question(text: str) -> Question:
     from gluekb.services.query.reading.spelling import corrected
 
-    fixed = corrected(text)
+    parts = [corrected(part) for part in _CLAUSE.split(text) if part.strip()]
+    fixed = " ".join(parts)
     intent = classify(fixed)
     words = raw_words(text)
-    expanded = terms(fixed)
+    expanded: list[str] = []
+    clauses: list[int] = []
+    for number, part in enumerate(parts):
+        found = terms(part)
+        expanded += found
+        clauses += [number] * len(found)
     if intent == "attribute":
         # Abbreviations spelt out may say more ("ctso veeam svc account", "fw backup cmd").
         spelt = classify(" ".join(expanded))
@@ -301,4 +308,26 @@ def read_question(text: str) -> Question:
         words=words,
         terms=expanded,
         content=content,
+        clauses=clauses,
     )
+
+
+_CLAUSE = re.compile(r"[,;?!]|\.(?=\s|$)|\s[-\u2013\u2014]\s|:(?=\s)")
+_SLOT_BEFORE = frozenset(("at", "for", "from", "@"))
+
+
+def slot_words(question: Question) -> list[str]:
+    """Words where a client's name usually goes: first, after "at"/"for"/"from", or with a
+    possessive ("hooli's")."""
+    words = question.words
+    slots: list[str] = []
+    if words:
+        slots.append(words[0])
+    slots += [words[i + 1] for i in range(len(words) - 1) if words[i] in _SLOT_BEFORE]
+    typed = normalise(question.text)
+    slots += [w for w in words if f"{w}'s" in typed]
+    return [
+        w
+        for w in dict.fromkeys(slots)
+        if w.isalpha() and len(w) >= 3 and not {w, stem(w)} & (STOPWORDS | INTENT_WORDS)
+    ]

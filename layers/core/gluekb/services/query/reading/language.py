@@ -284,7 +284,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "retain": ("retention",),
 }
 
-_WORD = re.compile(r"[a-z0-9#@][a-z0-9#@._:/'-]*")
+_WORD = re.compile(r"[a-z0-9#@][a-z0-9#@&._:/'-]*")
 _TRIM = ".,:;'/-#"
 
 

@@ -337,13 +337,24 @@ def _content_positions(question: Question, spent: set[int]) -> list[int]:
     ]
 
 
-def unexplained(question: Question, explained: set[int]) -> list[str]:
-    """Content words nothing explains (soft words excepted)."""
+def unexplained_at(question: Question, explained: set[int]) -> list[int]:
+    """Where the content words nothing explains are (soft words excepted). A clause none of
+    whose words is explained is context, not part of the question ("status of CTSO-LT0074?
+    user says it's not at her desk")."""
+    clauses = question.clauses or [0] * len(question.terms)
+    asked = {clauses[i] for i in explained if i < len(clauses)}
     return [
-        question.terms[i]
+        i
         for i in _content_positions(question, explained)
-        if question.terms[i] not in SOFT_WORDS and len(question.terms[i]) > 1
+        if question.terms[i] not in SOFT_WORDS
+        and len(question.terms[i]) > 1
+        and (clauses[i] in asked or not asked)
     ]
+
+
+def unexplained(question: Question, explained: set[int]) -> list[str]:
+    """Content words nothing explains (soft words and context clauses excepted)."""
+    return [question.terms[i] for i in unexplained_at(question, explained)]
 
 
 def question_roles(question: Question, spent: set[int]) -> list[tuple[Role, tuple[int, int]]]:

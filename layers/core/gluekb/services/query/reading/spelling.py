@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from gluekb.services.query.reading.fields import CONCEPTS
+from gluekb.services.query.reading.fields import CONCEPTS, UNKEPT_FIELD_WORDS
 from gluekb.services.query.reading.language import (
     ABBREVIATIONS,
     STOPWORDS,
@@ -149,3 +149,17 @@ def correct(word: str) -> str:
 
 def corrected(text: str) -> str:
     return " ".join(correct(w) for w in raw_words(text))
+
+
+@cache
+def head_words() -> frozenset[str]:
+    """Words that on their own name a kind of thing or a field ("printer", "serial", "ip"):
+    left unexplained, they mean the record lacks what is asked. Words found only inside
+    longer phrases ("line" of "line of business") are not."""
+    words: set[str] = set()
+    for role in ROLES:
+        words.update(phrase[0] for phrase in role.phrases if len(phrase) == 1)
+    for concept in CONCEPTS:
+        words.update(phrase[0] for phrase in concept.phrases if len(phrase) == 1)
+    words |= UNKEPT_FIELD_WORDS
+    return frozenset(w for w in words if w not in STOPWORDS)
