@@ -55,8 +55,13 @@ class Context:
 
     @property
     def query(self) -> str:
-        """What to search with: the question, typos fixed and abbreviations spelt out too."""
-        return self.question.search_text
+        """What to search with: the question, typos fixed and abbreviations spelt out too, and
+        without the organization's name once the organization is known (every record of
+        Contoso says "Contoso": the name only blurs the ranking of the search it filters)."""
+        if not self.spent:
+            return self.question.search_text
+        kept = [t for i, t in enumerate(self.question.terms) if i not in self.spent]
+        return " ".join(kept)
 
 
 def answer_question(

@@ -193,6 +193,8 @@ def refusal(question: Question, choice: Choice) -> str | None:
         return f"the record has nothing for {known}"
     candidate = choice.candidate
     unknown = choice.leftover_at
+    if unknown and not choice.fields:  # asks something of the record that it does not hold
+        return f"the record has nothing for {choice.leftover}"
     own = candidate.record.resource_type != "organizations"  # named by the org mention only
     if unknown and (candidate.field_only or not candidate.strong or not own):
         # Nothing but a field or a value names this record: the unexplained words are what

@@ -257,7 +257,8 @@ def name_coverage(record: CatalogRecord, words: list[str]) -> float:
     parts = [stem(p) for w in raw_words(record.name) for p in re.split(r"[-._/:]", w) if p]
     if not parts or not words:
         return 0.0
-    said = sum(1 for part in parts if any(same_word(part, w) for w in words))
+    spoken = {stem(p) for w in words for p in [w, *re.split(r"[-._/:]", w)] if p}
+    said = sum(1 for part in parts if any(same_word(part, w) for w in spoken))
     return said / len(parts)
 
 
