@@ -170,6 +170,8 @@ def _attribute(context: Context, passages: bool = True) -> None:
     if passages and _document_asked(choices, winners) and _passage(context, strict=True):
         # A document's content ("sql health check queries for sql03") is in its sections.
         return
+    # A document answers by its passages, never by its (empty) card.
+    winners = [c for c in winners if c.candidate.record.resource_type != "documents"]
     if not winners:
         return
     for choice in winners:
@@ -202,13 +204,11 @@ def _document_asked(choices: list[Choice], winners: list[Choice]) -> bool:
     the app's database field)."""
     if not winners:
         return True
-    leader = winners[0]
-    if leader.candidate.record.resource_type == "documents":
+    if winners[0].candidate.record.resource_type == "documents":
         return True
     return any(
         c.candidate.record.resource_type == "documents"
         and c.candidate.coverage >= 0.75
-        and c.candidate.identity >= leader.candidate.identity
         and not c.leftover
         for c in choices[:5]
     )

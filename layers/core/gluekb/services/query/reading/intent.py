@@ -82,6 +82,7 @@ _PROCEDURE_MORE = re.compile(
     r"\bwhere (do|does|can|should) (i|we|you)\b|\b(gets?|be|is) created\b"
     r"|\bwhat (do|should) (i|we) (check|do|verify|confirm|run)\b|\bwhat to (check|do)\b"
     r"|\bbefore (reboot|restart|patch|updat|upgrad|shut)\w*"
+    r"|\bhow (is|are|was|were) .{1,40}\b(configured|set ?up|installed|done|handled|built)\b"
     r"|\b(doc|document|runbook|procedure|guide|sop|article|kb)\b"
 )
 _PURPOSE = re.compile(
