@@ -97,7 +97,10 @@ def _asked_words(question: Question, spent: set[int], everything: frozenset[str]
     positions = _positions(question, spent)
     clauses = question.clauses or [0] * len(question.terms)
     said = {clauses[i] for i in positions if _said(question.terms[i], everything)}
-    return [question.terms[i] for i in positions if clauses[i] in said or not said]
+    kept = [question.terms[i] for i in positions if clauses[i] in said or not said]
+    if all(word in _GENERIC for word in kept):  # only "what's the procedure" is left: no
+        return [question.terms[i] for i in positions]
+    return kept
 
 
 def _weight(word: str) -> float:

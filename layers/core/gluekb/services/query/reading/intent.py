@@ -135,7 +135,7 @@ _INTENT_WORDS = wordset(
     requires run runs running connect connects point points tagged take lose lost part member
     reference references referenced refer refers linked link links tied mention mentions
     mentioned hit hits used behind broadcast broadcasts broadcasting belong belongs attached
-    associated connected related relate relates relationship relationships maintenance affects
+    associated connected related relate relates relationship relationships affects
     hosted host hosting live lives
     """
 )

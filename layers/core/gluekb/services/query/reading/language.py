@@ -21,6 +21,7 @@ def wordset(text: str) -> frozenset[str]:
 # Words that never name a thing or an attribute.
 _STOPWORDS = wordset(
     """
+    before after during while until since once
     a an the of at for in on to do does did is are was were be been being am what whats what's
     which who whom whose where wheres when how hows i we you they our your their there it its
     this that these those me us my any some all and or with from by about please pls plz can
