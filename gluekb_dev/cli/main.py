@@ -9,12 +9,15 @@ import sys
 import time
 from pathlib import Path
 from secrets import token_urlsafe
+from typing import Any
 
 import click
 
 from gluekb import __version__
 from gluekb.errors import GluekbError
 from gluekb.settings import CliSettings, get_settings
+
+SHOWN_LOSSES = 10  # `gluekb up` lists this many lost entries; the emulator's log has them all
 
 
 def _fail(message: str) -> None:
@@ -120,8 +123,7 @@ async def _serve(stack: object) -> None:
     width = max(len(label) for label, _ in stack.summary())
     for label, value in stack.summary():
         click.echo(f"  {label:<{width}}  {value}")
-    if stack.restored and any(v for k, v in stack.restored.items() if k != "dropped"):
-        click.echo(f"  restored data: {stack.restored}")
+    _report_restore(stack.restored)
     click.echo(f"  admin API key     {stack.admin_key}  (also in {stack.home / 'admin-key'})")
     click.secho(f"ready in {stack.startup_s:.1f}s - Ctrl-C stops everything", fg="green")
     if stack.first_sync_task is not None:
@@ -134,6 +136,23 @@ async def _serve(stack: object) -> None:
     await stack.stop()
     phases = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in stack.stop_phases.items())
     click.echo(f"stopped in {time.perf_counter() - stopping:.1f}s ({phases})")
+
+
+def _report_restore(restored: dict[str, Any]) -> None:
+    """What the last checkpoint gave back and, when it was damaged, what it could not."""
+    counts = {k: restored.get(k, 0) for k in ("items", "objects", "messages", "dropped")}
+    if any(counts.values()):
+        click.echo("  restored data     " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    lost: list[str] = restored.get("lost", [])
+    if not lost:
+        return
+    click.secho(f"  the last checkpoint was damaged; not restored ({len(lost)}):", fg="yellow")
+    for line in lost[:SHOWN_LOSSES]:
+        click.echo(f"    {line}")
+    if len(lost) > SHOWN_LOSSES:
+        click.echo(f"    ... and {len(lost) - SHOWN_LOSSES} more (all of them in logs/aws.log)")
+    for kept in restored.get("kept_aside", []):
+        click.echo(f"  damaged file kept: {kept}")
 
 
 @cli.command()

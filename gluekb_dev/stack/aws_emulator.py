@@ -27,7 +27,7 @@ from moto.server import (  # type: ignore[attr-defined]
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from gluekb_dev.stack import moto_patches
-from gluekb_dev.stack.persistence import EmulatorState
+from gluekb_dev.stack.persistence import EmulatorState, RestoreReport
 from gluekb_dev.stack.template import DEFAULT_ACCOUNT_ID
 
 # Requests that only read. Everything else may change state and schedules a checkpoint.
@@ -114,13 +114,28 @@ class EmulatorApp:
         return [body]
 
     def restore(self) -> dict[str, Any]:
+        """Restore the last checkpoint. Whatever happens, the emulator then serves and
+        checkpoints: damage is reported (and kept aside), never raised."""
         with self._restore_lock:
             if self.restored.is_set():
                 return {"already_restored": True}
-            report = self.state.restore().as_dict()
+            try:
+                report = self.state.restore()
+            except Exception as exc:  # a bug or damage nobody foresaw: start empty, say so
+                logging.getLogger("gluekb.emulator").exception("restore failed")
+                report = RestoreReport(lost=[f"the whole checkpoint: restore failed ({exc})"])
+                if self.state.snapshot_path.exists():
+                    moved = self.state.keep_aside(self.state.snapshot_path, move=True)
+                    report.kept_aside.append(moved)
+            if report.lost:
+                logging.getLogger("gluekb.emulator").warning(
+                    "checkpoint damaged; not restored: %s; kept aside: %s",
+                    "; ".join(report.lost),
+                    ", ".join(report.kept_aside),
+                )
             self.restored.set()
             self.dirty.set()
-            return report
+            return report.as_dict()
 
     def checkpoint(self) -> dict[str, Any]:
         if not self.restored.is_set():
