@@ -172,3 +172,28 @@ def receive_now(sqs: Any, url: str) -> list[dict[str, Any]]:
         QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, AttributeNames=["All"]
     )
     return list(response.get("Messages", []))
+
+
+@contextmanager
+def json_log_lines() -> Iterator[list[dict[str, Any]]]:
+    """The lines every gluekb logger writes in the block, as Powertools formats them (with the
+    keys the process's logger holds, such as `correlation_id`), parsed; filled when it ends."""
+    import io
+    import logging
+
+    from gluekb.observability import logger
+
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(logger.registered_formatter)
+    root = logging.getLogger()  # every gluekb logger propagates to it
+    level = root.level
+    lines: list[dict[str, Any]] = []
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield lines
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        lines += [json.loads(line) for line in buffer.getvalue().splitlines() if line.strip()]

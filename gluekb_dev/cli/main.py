@@ -242,6 +242,7 @@ def main() -> None:
     from gluekb_dev.cli.query import ask, search
     from gluekb_dev.cli.repos import repos
     from gluekb_dev.cli.sync import demo, sync
+    from gluekb_dev.cli.trace import trace
     from gluekb_dev.cli.webhooks import webhooks
 
     cli.add_command(ask)
@@ -253,4 +254,5 @@ def main() -> None:
     cli.add_command(repos)
     cli.add_command(webhooks)
     cli.add_command(email_commands)
+    cli.add_command(trace)
     cli()
