@@ -27,8 +27,17 @@ def _fail(message: str) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gluekb")
-def cli() -> None:
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log to stderr (-v: INFO, -vv: DEBUG) instead of .gluekb/logs/<command>.log.",
+)
+def cli(verbose: int) -> None:
     """gluekb: grounded answers over an MSP's IT Glue, tickets and docs."""
+    from gluekb_dev.cli.logs import set_verbosity
+
+    set_verbosity(verbose)
 
 
 @cli.command()
@@ -76,6 +85,7 @@ def up(
     env_vars: tuple[str, ...],
 ) -> None:
     """Run the whole product locally: AWS endpoint, functions, queues, schedules, API."""
+    from gluekb_dev.cli.logs import route_logs
     from gluekb_dev.stack.embedded import EmbeddedStack, EmbeddedStackConfig
     from gluekb_dev.stack.home import find_project_root
 
@@ -88,6 +98,7 @@ def up(
         return
     try:
         root = find_project_root(project)
+        route_logs(settings.home or root / ".gluekb", "stack")
         config = EmbeddedStackConfig(
             project_root=root,
             home=settings.home,
@@ -236,6 +247,8 @@ async def _first_sync_progress(stack: object, stop: asyncio.Event) -> None:
 
 
 def main() -> None:
+    from gluekb_dev.cli.backup import backup, restore
+    from gluekb_dev.cli.index import index_commands
     from gluekb_dev.cli.keys import keys
     from gluekb_dev.cli.mail import email_commands
     from gluekb_dev.cli.mcp import mcp
@@ -255,4 +268,7 @@ def main() -> None:
     cli.add_command(webhooks)
     cli.add_command(email_commands)
     cli.add_command(trace)
+    cli.add_command(index_commands)
+    cli.add_command(backup)
+    cli.add_command(restore)
     cli()

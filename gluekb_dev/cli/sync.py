@@ -13,6 +13,7 @@ import click
 from gluekb.errors import GluekbError
 from gluekb.models.sync import Mode
 from gluekb_dev.cli.context import fail, state_home, use_stack
+from gluekb_dev.cli.progress import progress_display
 
 
 @click.command()
@@ -38,8 +39,6 @@ def sync(organization: str | None, full: bool, as_json: bool, project: Path | No
 
 
 async def _sync(selector: str | None, mode: Mode, quiet: bool) -> dict[str, Any]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from gluekb.adapters.aws import AwsClients
     from gluekb.models.sync import SyncJob
     from gluekb.services.sync.organization_sync import SyncOptions
@@ -54,14 +53,7 @@ async def _sync(selector: str | None, mode: Mode, quiet: bool) -> dict[str, Any]
     chosen = _choose(organizations, selector)
 
     summary: dict[str, Any] = {}
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        disable=quiet,
-        transient=False,
-    ) as progress:
+    with progress_display(disable=quiet) as progress:
         tasks: dict[tuple[str, str], Any] = {}
 
         def report(org: str, resource: str, done: int, total: int) -> None:

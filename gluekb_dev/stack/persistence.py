@@ -99,6 +99,7 @@ class EmulatorState:
         self.account_id = account_id
         self.region = region
         self._blob_of: dict[tuple[str, str], tuple[str, str, str]] = {}  # -> (etag, modified, sha)
+        self._live: set[str] = set()  # the blobs the last checkpoint names
         self._lock = threading.Lock()
         self.blob_dir.mkdir(parents=True, exist_ok=True)
 
@@ -115,23 +116,39 @@ class EmulatorState:
     # ------------------------------------------------------------ capture
     def checkpoint(self) -> dict[str, int]:
         with self._lock:
-            started = time.perf_counter()
-            # The folder may have been replaced under a running emulator: make it again.
-            self.blob_dir.mkdir(parents=True, exist_ok=True)
-            snapshot = Snapshot(
-                dynamodb=self._capture_tables(),
-                s3=self._capture_buckets(set(os.listdir(self.blob_dir))),
-                sqs=self._capture_queues(),
-                taken_at=time.time(),
-            )
-            write_snapshot(self.snapshot_path, snapshot)
-            self._collect_garbage(snapshot.s3)
-            return {
-                "items": sum(len(v) for v in snapshot.dynamodb.values()),
-                "objects": sum(len(v) for v in snapshot.s3.values()),
-                "messages": sum(len(v) for v in snapshot.sqs.values()),
-                "ms": round((time.perf_counter() - started) * 1000),
-            }
+            return self._checkpoint()
+
+    def backup(self, dest: Path) -> dict[str, int]:
+        """A checkpoint, and a copy of it and of every blob it names in `dest` (hard links where
+        the file system allows: a blob never changes), all under the lock, so no checkpoint or
+        collection comes between: the copy is one consistent moment of the emulator."""
+        with self._lock:
+            counts = self._checkpoint()
+            (dest / "blobs").mkdir(parents=True, exist_ok=True)
+            shutil.copy2(self.snapshot_path, dest / self.snapshot_path.name)
+            for sha in sorted(self._live):
+                _link_or_copy(self.blob_dir / sha, dest / "blobs" / sha)
+        return counts
+
+    def _checkpoint(self) -> dict[str, int]:
+        """Capture every table, bucket and queue and replace the snapshot (the lock held)."""
+        started = time.perf_counter()
+        # The folder may have been replaced under a running emulator: make it again.
+        self.blob_dir.mkdir(parents=True, exist_ok=True)
+        snapshot = Snapshot(
+            dynamodb=self._capture_tables(),
+            s3=self._capture_buckets(set(os.listdir(self.blob_dir))),
+            sqs=self._capture_queues(),
+            taken_at=time.time(),
+        )
+        write_snapshot(self.snapshot_path, snapshot)
+        self._collect_garbage(snapshot.s3)
+        return {
+            "items": sum(len(v) for v in snapshot.dynamodb.values()),
+            "objects": sum(len(v) for v in snapshot.s3.values()),
+            "messages": sum(len(v) for v in snapshot.sqs.values()),
+            "ms": round((time.perf_counter() - started) * 1000),
+        }
 
     def _capture_tables(self) -> dict[str, list[Any]]:
         tables = {}
@@ -197,6 +214,7 @@ class EmulatorState:
 
     def _collect_garbage(self, buckets: dict[str, dict[str, Any]]) -> None:
         live = {obj["sha"] for objects in buckets.values() for obj in objects.values()}
+        self._live = live
         for path in self.blob_dir.iterdir():
             if path.name not in live and not path.name.endswith(".tmp"):
                 with contextlib.suppress(FileNotFoundError):
@@ -322,6 +340,13 @@ class EmulatorState:
                     queue._messages.append(message)
                     queue._messages_lock.notify_all()
                 report.messages += 1
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or links not allowed
+        shutil.copy2(source, target)
 
 
 def _item_key(item: Any) -> str:
