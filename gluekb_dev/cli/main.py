@@ -254,6 +254,7 @@ def main() -> None:
     from gluekb_dev.cli.mcp import mcp
     from gluekb_dev.cli.query import ask, search
     from gluekb_dev.cli.repos import repos
+    from gluekb_dev.cli.status import status
     from gluekb_dev.cli.sync import demo, sync
     from gluekb_dev.cli.trace import trace
     from gluekb_dev.cli.webhooks import webhooks
@@ -271,4 +272,5 @@ def main() -> None:
     cli.add_command(index_commands)
     cli.add_command(backup)
     cli.add_command(restore)
+    cli.add_command(status)
     cli()

@@ -41,6 +41,7 @@ def sync(organization: str | None, full: bool, as_json: bool, project: Path | No
 async def _sync(selector: str | None, mode: Mode, quiet: bool) -> dict[str, Any]:
     from gluekb.adapters.aws import AwsClients
     from gluekb.models.sync import SyncJob
+    from gluekb.observability import logger
     from gluekb.services.sync.organization_sync import SyncOptions
     from gluekb.settings import SyncWorkerSettings, get_settings
     from gluekb.wiring.sync import organization_discovery, sync_jobs
@@ -72,6 +73,10 @@ async def _sync(selector: str | None, mode: Mode, quiet: bool) -> dict[str, Any]
                 requested_at=datetime.now(UTC),
             )
             status = await jobs.sync_organization(job, SyncOptions(progress=report))
+            logger.info(  # to the CLI's log file (stderr with -v), as the sync_worker logs it
+                "organization synced",
+                extra={"organization_id": org, "state": status.state, "mode": mode},
+            )
             summary[org] = {
                 "name": organizations[org],
                 "state": status.state,
