@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 
 from gluekb import __version__
-from gluekb.errors import ConfigurationError, InvalidInput
+from gluekb.errors import ConfigurationError, DependencyUnavailable, InvalidInput
 from gluekb_dev.stack.home import STACK_FILE, stack_running
 from gluekb_dev.stack.snapshot_file import read_snapshot
 
@@ -57,6 +57,8 @@ class BackupReport:
 def take_backup(home: Path, target: Path, aws_endpoint: str | None) -> BackupReport:
     """Back up `home` into the archive `target`: live through the emulator at `aws_endpoint`
     when the stack runs, else from the files of the stopped stack."""
+    if not aws_endpoint and not any((home / n).exists() for n in ("aws/state.json", *KEPT)):
+        raise ConfigurationError(f"nothing to back up: {home} holds no gluekb state")
     started = time.monotonic()
     report = BackupReport(str(target), datetime.now(UTC).isoformat(timespec="seconds"))
     with tempfile.TemporaryDirectory(prefix=".backup-", dir=home) as staging_dir:
@@ -76,11 +78,17 @@ def take_backup(home: Path, target: Path, aws_endpoint: str | None) -> BackupRep
 
 def _emulator_backup(endpoint: str, folder: Path) -> dict[str, int]:
     folder.mkdir(parents=True)
-    response = httpx.post(
-        f"{endpoint}/_gluekb/backup", json={"dir": str(folder)}, timeout=BACKUP_WITHIN_S
-    )
-    response.raise_for_status()
-    counts: dict[str, Any] = response.json()
+    try:
+        response = httpx.post(
+            f"{endpoint}/_gluekb/backup", json={"dir": str(folder)}, timeout=BACKUP_WITHIN_S
+        )
+        response.raise_for_status()
+        counts: dict[str, Any] = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise DependencyUnavailable(
+            f"the AWS emulator at {endpoint} did not take the backup ({exc}); is it this "
+            "gluekb's `gluekb up`?"
+        ) from exc
     if "error" in counts:
         raise ConfigurationError(f"the AWS emulator cannot back up yet: {counts['error']}")
     return {k: int(counts[k]) for k in ("items", "objects", "messages")}

@@ -151,6 +151,9 @@ def test_a_restore_refuses_a_running_or_occupied_home_and_a_damaged_backup(
     (home / "stack.json").write_text(json.dumps({"pid": os.getpid()}))
     with pytest.raises(ConfigurationError, match="is running"):
         restore_backup(archive, home, force=True)
+    # A home without state is nothing to back up
+    with pytest.raises(ConfigurationError, match="nothing to back up"):
+        take_backup(tmp_path / "empty", tmp_path / "empty.tar.gz", None)
     # A damaged backup is refused: every file is checked against the manifest
     tampered = tmp_path / "tampered.tar.gz"
     with tarfile.open(archive) as source, tarfile.open(tampered, "w:gz") as target:
