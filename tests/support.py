@@ -186,14 +186,20 @@ def json_log_lines() -> Iterator[list[dict[str, Any]]]:
     buffer = io.StringIO()
     handler = logging.StreamHandler(buffer)
     handler.setFormatter(logger.registered_formatter)
-    root = logging.getLogger()  # every gluekb logger propagates to it
-    level = root.level
+    # The process's Powertools logger (and its children) and every other logger (via root);
+    # the first one not propagating for the block, so no line is taken twice.
+    own, root = logging.getLogger(logger.name), logging.getLogger()
+    level, propagates = root.level, own.propagate
     lines: list[dict[str, Any]] = []
-    root.addHandler(handler)
+    for target in (own, root):
+        target.addHandler(handler)
+    own.propagate = False
     root.setLevel(logging.INFO)
     try:
         yield lines
     finally:
-        root.removeHandler(handler)
+        for target in (own, root):
+            target.removeHandler(handler)
+        own.propagate = propagates
         root.setLevel(level)
         lines += [json.loads(line) for line in buffer.getvalue().splitlines() if line.strip()]
