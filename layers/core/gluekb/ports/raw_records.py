@@ -42,3 +42,8 @@ class ListingLog(Protocol):
     def seen(self, organization_id: str, resource_type: str, run_id: str) -> set[str]: ...
 
     def clear(self, organization_id: str, resource_type: str, run_id: str) -> None: ...
+
+
+class RawRecordReader(Protocol):
+    def get(self, key: str) -> RawRecord:
+        """The record stored at `key`; NotFound when there is none."""

@@ -54,6 +54,7 @@ from gluekb.models.itglue import (
     Configuration,
     ConfigurationInterface,
     Document,
+    FlexibleAsset,
     ItGlueRecord,
     Organization,
     Page,
@@ -172,6 +173,14 @@ def _raw(record: ItGlueRecord, **extra: JsonValue) -> RawRecord:
     }
     body.update(extra)
     return body
+
+
+def _order_kept(record: ItGlueRecord) -> dict[str, JsonValue]:
+    """Raw records are stored as canonical JSON (sorted keys); a flexible asset's card follows
+    its traits' order, so the order is stored beside them (a rebuild renders the same card)."""
+    if isinstance(record, FlexibleAsset):
+        return {"trait_order": list(record.traits)}
+    return {}
 
 
 class OrganizationSync:
@@ -565,7 +574,8 @@ class OrganizationSync:
         else:
             for record in page.records:
                 rendered = render(record)
-                items.append(_Item(rendered.source_id, _raw(record), rendered, record.updated_at))
+                raw = _raw(record, **_order_kept(record))
+                items.append(_Item(rendered.source_id, raw, rendered, record.updated_at))
         return items
 
     @staticmethod
