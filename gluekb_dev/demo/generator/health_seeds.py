@@ -256,6 +256,10 @@ def _add_virtual_machine(
         },
     )
     config["attributes"]["resource-url"] = builder.url(org["id"], "configurations", config["id"])
+    _add_interface(seeder, config, ip, mac)
+
+
+def _add_interface(seeder: _Seeder, config: Resource, ip: str, mac: str) -> None:
     seeder.add(
         "configuration_interfaces",
         {

@@ -1,0 +1,145 @@
+"""The documentation health report over what a real sync stored (the demo IT Glue server, the
+sync, template.yaml's tables and buckets on moto): every finding the demo tenant has, each linked
+to its record, none that it has not, with a score and the trend since the last stored report."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gluekb.adapters.aws import AwsClients
+from gluekb.adapters.catalog_store import CatalogStore
+from gluekb.adapters.health_snapshots import HealthSnapshotStore
+from gluekb.adapters.raw_store import RawRecordStore
+from gluekb.adapters.state_store import StateStore
+from gluekb.errors import NotFound
+from gluekb.models.auth import Principal
+from gluekb.services.doc_health.report import HealthReporter, HealthThresholds
+from gluekb.settings import ApiSettings
+from gluekb_dev.demo.server import DemoItGlueServer, DemoServerConfig
+from gluekb_dev.demo.tenant import TenantStore
+from tests.conftest import _provisioned_stack
+from tests.health_support import AS_OF, INFRASTRUCTURE, SEEDED, expected_findings, reported
+from tests.integration.test_sync import KEY, Rig
+
+
+@pytest.fixture(scope="module")
+def rig(demo_tenant_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
+    """The demo tenant synced once for the module (moto in-process, the demo server)."""
+    from moto import mock_aws
+
+    home = tmp_path_factory.mktemp("health")
+    shutil.copytree(demo_tenant_dir, home / "tenant")
+    server = DemoItGlueServer(home / "tenant", DemoServerConfig(api_key=KEY, rate_limit=1_000_000))
+    with mock_aws(), server.running():
+        stack = _provisioned_stack(AwsClients("us-east-1"), home)
+        rig = Rig.of(stack["template"], stack["clients"], server, TenantStore(home / "tenant"))
+        asyncio.run(rig.sync_all())
+        yield rig
+
+
+@pytest.fixture
+def reporter(rig: Rig) -> HealthReporter:
+    clients, settings = rig.clients, rig.settings
+    return HealthReporter(
+        catalog=CatalogStore(clients.dynamodb, settings.catalog_table),
+        raw=RawRecordStore(clients.s3, settings.raw_bucket),
+        state=StateStore(clients.dynamodb, settings.state_table),
+        snapshots=HealthSnapshotStore(clients.dynamodb, settings.state_table),
+        thresholds=HealthThresholds(infrastructure_types=INFRASTRUCTURE),
+    )
+
+
+def principal(*organizations: str) -> Principal:
+    return Principal(
+        key_id="k",
+        name="test",
+        organizations=frozenset(organizations),
+        scopes=frozenset({"search"}),
+    )
+
+
+def test_each_client_lists_every_seeded_finding_and_nothing_else(
+    reporter: HealthReporter,
+    rig: Rig,
+) -> None:
+    tenant = rig.tenant.load()
+    everyone = Principal(
+        key_id="k",
+        name="all",
+        organizations=frozenset(),
+        all_organizations=True,
+        scopes=frozenset({"search"}),
+    )
+    for name, seeded in SEEDED.items():
+        # When the report of a client is made as of the tenant's day
+        report = reporter.report(everyone, name, AS_OF).model_dump(mode="json")
+        # Then it lists exactly the findings its IT Glue records have
+        assert reported(report) == expected_findings(tenant, name), name
+        # ... with the seeds' ones in exact numbers
+        for kind, count in seeded.items():
+            assert report["counts"][kind] == count, (name, kind)
+        for kind in (
+            "certificate_expiry",
+            "broken_relationship",
+            "missing_required_fields",
+            "configuration_without_location",
+        ):
+            assert report["counts"][kind] == seeded.get(kind, 0), (name, kind)
+        # ... each linked to its record in IT Glue, and a score
+        assert all(f["record"]["url"].startswith("https://") for f in report["findings"])
+        assert 0 <= report["score"] <= 100
+
+
+def test_expiry_windows_and_details_read_as_a_manager_would(reporter: HealthReporter) -> None:
+    acme = reporter.report(principal("1001"), "Acme Corp", AS_OF)
+    certificates = {f.record.name: f for f in acme.findings if f.kind == "certificate_expiry"}
+    assert certificates["*.acmecorp.com"].window == "expired"
+    assert certificates["*.acmecorp.com"].severity == "critical"
+    assert certificates["*.acmecorp.com"].days == -42
+    assert certificates["mail.acmecorp.com"].window == "30d"
+    assert "expires in 19 days (2026-07-20)" in certificates["mail.acmecorp.com"].detail
+    domains = {f.record.name: f.window for f in acme.findings if f.kind == "domain_expiry"}
+    assert domains == {"acmecorp.net": "expired"}
+    globex = reporter.report(principal("1005"), "Globex", AS_OF)
+    (missing,) = [f for f in globex.findings if f.kind == "missing_required_fields"]
+    assert missing.record.name == "intranet.globex.com" and "Expires" in missing.detail
+
+
+def test_the_trend_compares_with_the_last_kept_report(reporter: HealthReporter) -> None:
+    # Given a report kept last week, as of a day when fewer certificates were due
+    earlier = reporter.report(principal("1001"), "Acme Corp", datetime(2026, 3, 1).date())
+    assert earlier.trend.previous_at is None
+    reporter.keep(earlier)
+    # When this week's report is made
+    now = reporter.report(principal("1001"), "Acme Corp", AS_OF)
+    # Then it says how the score moved and how many findings are new or gone
+    assert now.trend.previous_at == earlier.generated_at
+    assert now.trend.previous_score == earlier.score
+    assert now.trend.score_change == now.score - earlier.score
+    before = {f.key for f in earlier.findings}
+    after = {f.key for f in now.findings}
+    assert now.trend.new_findings == len(after - before) > 0
+    assert now.trend.resolved_findings == len(before - after)
+
+
+def test_an_organization_the_key_may_not_see_answers_like_one_that_does_not_exist(
+    reporter: HealthReporter,
+) -> None:
+    with pytest.raises(NotFound) as hidden:
+        reporter.report(principal("1002"), "Acme Corp", AS_OF)
+    with pytest.raises(NotFound) as missing:
+        reporter.report(principal("1002"), "No Such Client", AS_OF)
+    assert hidden.value.message == missing.value.message
+
+
+def test_the_api_settings_default_to_the_documented_thresholds() -> None:
+    fields: dict[str, Any] = ApiSettings.model_fields
+    assert fields["health_stale_after_days"].default == 365
+    assert tuple(fields["health_infrastructure_types"].default_factory()) == INFRASTRUCTURE
