@@ -4,16 +4,11 @@ to its record, none that it has not, with a score and the trend since the last s
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gluekb.adapters.aws import AwsClients
 from gluekb.adapters.catalog_store import CatalogStore
 from gluekb.adapters.health_snapshots import HealthSnapshotStore
 from gluekb.adapters.raw_store import RawRecordStore
@@ -22,31 +17,13 @@ from gluekb.errors import NotFound
 from gluekb.models.auth import Principal
 from gluekb.services.doc_health.report import HealthReporter, HealthThresholds
 from gluekb.settings import ApiSettings
-from gluekb_dev.demo.server import DemoItGlueServer, DemoServerConfig
-from gluekb_dev.demo.tenant import TenantStore
-from tests.conftest import _provisioned_stack
 from tests.health_support import AS_OF, INFRASTRUCTURE, SEEDED, expected_findings, reported
-from tests.integration.test_sync import KEY, Rig
-
-
-@pytest.fixture(scope="module")
-def rig(demo_tenant_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
-    """The demo tenant synced once for the module (moto in-process, the demo server)."""
-    from moto import mock_aws
-
-    home = tmp_path_factory.mktemp("health")
-    shutil.copytree(demo_tenant_dir, home / "tenant")
-    server = DemoItGlueServer(home / "tenant", DemoServerConfig(api_key=KEY, rate_limit=1_000_000))
-    with mock_aws(), server.running():
-        stack = _provisioned_stack(AwsClients("us-east-1"), home)
-        rig = Rig.of(stack["template"], stack["clients"], server, TenantStore(home / "tenant"))
-        asyncio.run(rig.sync_all())
-        yield rig
+from tests.integration.test_sync import Rig
 
 
 @pytest.fixture
-def reporter(rig: Rig) -> HealthReporter:
-    clients, settings = rig.clients, rig.settings
+def reporter(synced_rig: Rig) -> HealthReporter:
+    clients, settings = synced_rig.clients, synced_rig.settings
     return HealthReporter(
         catalog=CatalogStore(clients.dynamodb, settings.catalog_table),
         raw=RawRecordStore(clients.s3, settings.raw_bucket),
@@ -67,9 +44,9 @@ def principal(*organizations: str) -> Principal:
 
 def test_each_client_lists_every_seeded_finding_and_nothing_else(
     reporter: HealthReporter,
-    rig: Rig,
+    synced_rig: Rig,
 ) -> None:
-    tenant = rig.tenant.load()
+    tenant = synced_rig.tenant.load()
     everyone = Principal(
         key_id="k",
         name="all",

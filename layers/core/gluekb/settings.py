@@ -256,6 +256,14 @@ class HealthReportSettings(_StateTable, _CatalogTable, _RawBucket, _HealthChecks
     health_report_sender: str = "support@example.com"
     health_report_findings_per_kind: int = Field(default=10, ge=1, le=1000)
 
+    @model_validator(mode="after")
+    def _sender_is_an_address(self) -> HealthReportSettings:
+        # The template passes the support mailbox, which may be a whole domain.
+        if "@" not in self.health_report_sender:
+            sender = f"support@{self.health_report_sender}"
+            object.__setattr__(self, "health_report_sender", sender)
+        return self
+
 
 class WorkerSettings(_StateTable, _IndexQueue, _RawBucket, _Search):
     """The embedding worker container (`gpu_worker`)."""

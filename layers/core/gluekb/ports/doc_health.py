@@ -8,7 +8,7 @@ from typing import Literal, Protocol
 
 from gluekb.models.catalog import CatalogRecord, Edge
 from gluekb.models.doc_health import HealthSnapshot
-from gluekb.ports.raw_records import RawRecord
+from gluekb.ports.raw_records import RawReader as RawReader  # its home is raw_records
 
 
 class HealthCatalog(Protocol):
@@ -22,11 +22,6 @@ class HealthCatalog(Protocol):
     def edges(
         self, source_id: str, direction: Literal["depends_on", "depended_on_by"]
     ) -> list[Edge]: ...
-
-
-class RawReader(Protocol):
-    def get(self, key: str) -> RawRecord:
-        """The stored JSON; NotFound when there is none."""
 
 
 class HealthSnapshots(Protocol):
