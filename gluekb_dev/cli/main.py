@@ -217,6 +217,8 @@ async def _first_sync_progress(stack: object, stop: asyncio.Event) -> None:
 
 
 def main() -> None:
+    from gluekb_dev.cli.alerts import alerts
+    from gluekb_dev.cli.health import health
     from gluekb_dev.cli.keys import keys
     from gluekb_dev.cli.mail import email_commands
     from gluekb_dev.cli.mcp import mcp
@@ -234,4 +236,6 @@ def main() -> None:
     cli.add_command(repos)
     cli.add_command(webhooks)
     cli.add_command(email_commands)
+    cli.add_command(alerts)
+    cli.add_command(health)
     cli()

@@ -9,7 +9,15 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from app.routes import health, organizations, records, search, tickets
+from app.routes import (
+    asset_context,
+    documentation_health,
+    health,
+    organizations,
+    records,
+    search,
+    tickets,
+)
 from gluekb import __version__
 from gluekb.errors import GluekbError, RateLimited
 from gluekb.observability import MetricUnit, logger, metrics
@@ -91,4 +99,6 @@ def create_app() -> FastAPI:
     app.include_router(search.router)
     app.include_router(records.router)
     app.include_router(tickets.router)
+    app.include_router(asset_context.router)
+    app.include_router(documentation_health.router)
     return app
