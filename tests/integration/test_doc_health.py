@@ -4,7 +4,9 @@ to its record, none that it has not, with a score and the trend since the last s
 
 from __future__ import annotations
 
+import email
 from datetime import datetime
+from email import policy
 from typing import Any
 
 import pytest
@@ -16,9 +18,10 @@ from gluekb.adapters.state_store import StateStore
 from gluekb.errors import NotFound
 from gluekb.models.auth import Principal
 from gluekb.services.doc_health.report import HealthReporter, HealthThresholds
-from gluekb.settings import ApiSettings
+from gluekb.settings import ApiSettings, clear_settings_cache
 from tests.health_support import AS_OF, INFRASTRUCTURE, SEEDED, expected_findings, reported
 from tests.integration.test_sync import Rig
+from tests.support import LambdaContext, environment, event, load_handler
 
 
 @pytest.fixture
@@ -120,3 +123,32 @@ def test_the_api_settings_default_to_the_documented_thresholds() -> None:
     fields: dict[str, Any] = ApiSettings.model_fields
     assert fields["health_stale_after_days"].default == 365
     assert tuple(fields["health_infrastructure_types"].default_factory()) == INFRASTRUCTURE
+
+
+def test_the_weekly_report_is_mailed_as_html_and_text_and_kept_for_the_trend(
+    synced_rig: Rig, reporter: HealthReporter
+) -> None:
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    # When the schedule fires the health_report function (its environment from template.yaml)
+    with environment(synced_rig.environments["health_report"]):
+        clear_settings_cache()
+        function = load_handler("health_report")
+        outcome = function.handler(event("health_report/scheduled_event.json"), LambdaContext())
+    clear_settings_cache()
+    # Then one message went through SES to the configured address, for every client
+    assert outcome["sent_to"] == "msp-docs@example.com" and outcome["message_id"]
+    assert outcome["organizations"] == len(SEEDED)
+    sent = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages[-1]
+    message = email.message_from_string(sent.raw_data, policy=policy.default)
+    assert message.get_content_type() == "multipart/alternative"
+    assert message["Subject"].startswith("Documentation health, 2026-12-07: 7 clients")
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert text is not None and html is not None
+    assert "Acme Corp: score" in text.get_content()
+    assert "SSL certificates expired or expiring within 90 days" in html.get_content()
+    assert "https://demo-msp.itglue.com/" in html.get_content()
+    # And each client's report was kept: the next one has a trend
+    assert reporter.report(principal("1001"), "Acme Corp").trend.previous_at is not None

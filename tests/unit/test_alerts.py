@@ -13,7 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 from gluekb.errors import InvalidInput
-from gluekb.models.alerts import AlertmanagerWebhook, GenericAlert, GrafanaWebhook
+from gluekb.models.alerts import AlertmanagerWebhook, AlertReceiver, GenericAlert, GrafanaWebhook
 from gluekb.models.catalog import CatalogRecord
 from gluekb.models.documents import RecordField
 from gluekb.models.incidents import AssetContext, ContextFact, Dependent, SourceRef
@@ -21,6 +21,7 @@ from gluekb.services.alerts.context import passage, urgency_of
 from gluekb.services.alerts.matching import AssetMatcher, candidates, normalise_host
 from gluekb.services.alerts.rendering import first_message
 from gluekb.services.webhooks.alerts import (
+    alert_jobs,
     alertmanager_events,
     generic_event,
     grafana_events,
@@ -274,3 +275,23 @@ def test_the_first_message_lists_every_item_with_its_source() -> None:
     assert "Primary IP: 10.10.10.13 [source: itglue:configurations:2]" in text
     assert "Epicor Kinetic ERP: Database server" in text
     assert "Runbook passages that mention it:\n  (none found)" in text
+
+
+def test_a_big_group_is_queued_in_messages_sqs_takes() -> None:
+    # Given Alertmanager's group of 60 alerts with long annotations
+    raw = json.loads(body("alertmanager_alert_grouped"))
+    template = raw["alerts"][0]
+    raw["alerts"] = [
+        {**template, "fingerprint": f"{n:016x}", "annotations": {"description": "x" * 9000}}
+        for n in range(60)
+    ]
+    receiver = AlertReceiver(
+        receiver_id="contoso-am", organization_id="1002", source="alertmanager",
+        created_at=datetime.now(UTC),
+    )  # fmt: skip
+    events = alertmanager_events(parse_payload(AlertmanagerWebhook, json.dumps(raw).encode()))
+    # When it is cut into queue messages
+    jobs = list(alert_jobs(receiver, events, delivery_key="d", received_at=datetime.now(UTC)))
+    # Then every alert is in exactly one message, and every message fits SQS's 256 KiB
+    assert sum(len(j.alerts) for j in jobs) == 60 and len(jobs) > 60 // 25
+    assert all(len(j.model_dump_json(exclude_none=True)) < 256 * 1024 for j in jobs)

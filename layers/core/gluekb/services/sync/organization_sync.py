@@ -556,7 +556,7 @@ class OrganizationSync:
         self, definitions: list[tuple[FlexibleAssetType, list[FlexibleAssetField]]]
     ) -> None:
         """Which fields each flexible asset type requires or tracks as an expiration (for the
-        documentation health report). Written only when they changed."""
+        documentation health report), one small object per sync job."""
         document = AssetTypeDefinitions(
             types=[
                 AssetTypeDefinition(

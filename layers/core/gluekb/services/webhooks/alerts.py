@@ -36,7 +36,8 @@ from gluekb.models.alerts import (
 )
 from gluekb.services.webhooks.signatures import token_valid
 
-ALERTS_PER_JOB = 25  # an SQS message holds 256 KiB; labels and annotations are bounded
+ALERTS_PER_JOB = 25
+JOB_BYTES = 200_000  # an SQS message holds 256 KiB; one alert's labels and annotations are bounded
 SEVERITY_LABELS = ("severity", "priority", "level")
 NAME_LABELS = ("alertname", "alert", "rulename", "__alert_rule_title__")
 
@@ -121,6 +122,21 @@ def generic_event(payload: GenericAlert) -> AlertEvent:
     )
 
 
+def _chunks(events: list[AlertEvent]) -> Iterator[list[AlertEvent]]:
+    """ALERTS_PER_JOB alerts at a time, fewer when they would not fit an SQS message."""
+    chunk: list[AlertEvent] = []
+    size = 0
+    for alert in events:
+        cost = len(alert.model_dump_json(exclude_none=True).encode())
+        if chunk and (len(chunk) == ALERTS_PER_JOB or size + cost > JOB_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(alert)
+        size += cost
+    if chunk:
+        yield chunk
+
+
 def alert_jobs(
     receiver: AlertReceiver,
     events: list[AlertEvent],
@@ -130,8 +146,8 @@ def alert_jobs(
     group_key: str | None = None,
     external_url: str | None = None,
 ) -> Iterator[AlertJob]:
-    """The delivery's alerts as queue messages, ALERTS_PER_JOB at a time."""
-    for start in range(0, len(events), ALERTS_PER_JOB):
+    """The delivery's alerts as queue messages (see _chunks)."""
+    for chunk in _chunks(events):
         yield AlertJob(
             receiver_id=receiver.receiver_id,
             organization_id=receiver.organization_id,
@@ -140,5 +156,5 @@ def alert_jobs(
             received_at=received_at,
             group_key=group_key,
             external_url=external_url,
-            alerts=events[start : start + ALERTS_PER_JOB],
+            alerts=chunk,
         )
