@@ -6,19 +6,19 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 import time
-from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from gluekb.adapters.alert_receivers import AlertReceiverStore
 from gluekb.adapters.api_keys import ApiKeyStore
-from gluekb.models.alerts import AlertReceiver
-from gluekb.wiring.webhooks import webhook_secrets
 from tests.e2e.conftest import RunningStack
-from tests.support import event, wait_until
+from tests.support import ROOT, event, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -26,24 +26,27 @@ RECEIVER = "acme-grafana-e2e"
 SQL01 = "ACME-SQL01"
 
 
-def register(stack: RunningStack) -> str:
-    """Acme's Grafana receiver; its secret."""
-    AlertReceiverStore(stack.clients.dynamodb, stack.resource("StateTable")).put(
-        AlertReceiver(
-            receiver_id=RECEIVER,
-            organization_id="1001",
-            source="grafana",
-            name="Acme Grafana",
-            created_at=datetime.now(UTC),
-        )
-    )
-    secrets = webhook_secrets(stack.clients, stack.resource("WebhookSecret"))
-    return secrets.secret(f"alert:{RECEIVER}").get_secret_value()
+def register(stack: RunningStack) -> tuple[str, str]:
+    """Acme's Grafana receiver, as an operator registers it: its URL and secret."""
+    gluekb = Path(sys.executable).with_name("gluekb")
+    done = subprocess.run(
+        [str(gluekb), "alerts", "add", "--org", "Acme Corp", "--source", "grafana",
+         "--id", RECEIVER, "--name", "Acme Grafana", "--json"],
+        cwd=ROOT,
+        env={**os.environ, "GLUEKB_HOME": str(stack.stack.home)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    endpoint = json.loads(done.stdout)
+    assert endpoint["organization"] == "1001" and endpoint["source"] == "grafana"
+    return str(endpoint["url"]), str(endpoint["secret"])
 
 
-def post_alert(stack: RunningStack, body: dict[str, Any], token: str) -> httpx.Response:
+def post_alert(url: str, body: dict[str, Any], token: str) -> httpx.Response:
     return httpx.post(
-        f"{stack.stack.api_url}/webhooks/alerts/grafana/{RECEIVER}",
+        url,
         content=json.dumps(body).encode(),
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
         timeout=30,
@@ -105,12 +108,13 @@ def test_a_grafana_alert_becomes_one_enriched_ticket_noted_then_resolved(
     synced_stack: RunningStack,
 ) -> None:
     # Given Acme's Grafana receiver and a resolved past ticket about the same server
-    token = register(synced_stack)
+    url, token = register(synced_stack)
+    assert url == f"{synced_stack.stack.api_url}/webhooks/alerts/grafana/{RECEIVER}"
     earlier = past_ticket(synced_stack)
     firing = event("webhooks/grafana_alert_firing.json")["body"]
 
     # When Grafana reports high CPU on 10.10.10.13:9182 (ACME-SQL01)
-    sent = post_alert(synced_stack, firing, token)
+    sent = post_alert(url, firing, token)
     assert sent.status_code == 202, sent.text
 
     # Then one ticket is opened for ACME-SQL01 ...
@@ -122,7 +126,9 @@ def test_a_grafana_alert_becomes_one_enriched_ticket_noted_then_resolved(
     # ... whose first message lists its IP, what depends on it, a runbook passage and the
     # similar past ticket, each with its source
     text = incident["messages"][0]["text"]
-    assert "Primary IP: 10.10.10.13 [source: itglue:configurations:200039" in text
+    assert f"Asset: {SQL01} [source: itglue:configurations:200039 " in text
+    facts = text.split(f"Key facts (from {SQL01} unless marked):")[1].split("\n\n")[0]
+    assert "  - Primary IP: 10.10.10.13\n" in facts
     impact = text.split("Impact, what depends on it:")[1].split("\n\n")[0]
     assert "Epicor Kinetic ERP" in impact and "[source: itglue:flexible_assets:" in impact
     runbooks = text.split("Runbook passages that mention it:")[1].split("\n\n")[0]
@@ -133,7 +139,7 @@ def test_a_grafana_alert_becomes_one_enriched_ticket_noted_then_resolved(
     # When Grafana notifies the same alert again (a new evaluation, a new value)
     again = copy.deepcopy(firing)
     again["alerts"][0]["values"] = {"A": 98.6, "C": 1}
-    assert post_alert(synced_stack, again, token).status_code == 202
+    assert post_alert(url, again, token).status_code == 202
     # Then it is a note on the same ticket, not a new ticket
     wait_until(lambda: ticket(synced_stack, incident["id"])["message_count"] == 2, timeout_s=60)
     assert len(alert_tickets(synced_stack)) == 1
@@ -141,14 +147,14 @@ def test_a_grafana_alert_becomes_one_enriched_ticket_noted_then_resolved(
 
     # When the alert resolves
     resolved = event("webhooks/grafana_alert_resolved.json")["body"]
-    assert post_alert(synced_stack, resolved, token).status_code == 202
+    assert post_alert(url, resolved, token).status_code == 202
     # Then a note says so and the ticket is resolved
     wait_until(lambda: ticket(synced_stack, incident["id"])["status"] == "resolved", timeout_s=60)
     final = ticket(synced_stack, incident["id"])
     assert final["messages"][-1]["text"].startswith("Resolved.")
 
     # When a delivery comes with a wrong token
-    forged = post_alert(synced_stack, firing, "not-the-token")
+    forged = post_alert(url, firing, "not-the-token")
     # Then it is refused and nothing is created
     assert forged.status_code == 401, forged.text
     time.sleep(3)  # what a queued alert would take to become a ticket

@@ -99,7 +99,9 @@ def test_a_firing_alert_opens_one_ticket_whose_first_message_is_the_assets_conte
     (text,) = acme.messages(ticket_id)
     assert text.startswith("FIRING: High CPU usage (severity critical)")
     assert "Matched by: instance=10.10.10.13:9182 (IP 10.10.10.13)" in text
-    assert f"Primary IP: 10.10.10.13 [source: {SQL01} " in text
+    assert f"Asset: ACME-SQL01 [source: {SQL01} " in text
+    facts = text.split("Key facts (from ACME-SQL01 unless marked):")[1].split("\n\n")[0]
+    assert "  - Primary IP: 10.10.10.13\n" in facts
     assert "Role (notes): Microsoft SQL Server host for line-of-business databases (#1)" in text
     assert "Epicor Kinetic ERP (Line-of-Business App): Database server" in text
     assert "SQL sa - ACME-SQL01 (Database), user sa [source: itglue:passwords:" in text

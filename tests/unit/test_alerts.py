@@ -272,7 +272,8 @@ def test_the_first_message_lists_every_item_with_its_source() -> None:
     )
     text = first_message(grafana_events(payload), "acme-grafana (Grafana)", context)
     assert text.startswith("FIRING: High CPU usage (severity critical)")
-    assert "Primary IP: 10.10.10.13 [source: itglue:configurations:2]" in text
+    assert "Asset: ACME-SQL01 [source: itglue:configurations:2]" in text
+    assert "Key facts (from ACME-SQL01 unless marked):\n  - Primary IP: 10.10.10.13\n" in text
     assert "Epicor Kinetic ERP: Database server" in text
     assert "Runbook passages that mention it:\n  (none found)" in text
 

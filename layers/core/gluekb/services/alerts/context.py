@@ -65,10 +65,11 @@ def urgency_of(severity: str | None, dependents: int) -> tuple[Urgency, str]:
     """The severity's urgency, one step higher when two or more records depend on the asset."""
     base = severity_urgency(severity)
     said = f"severity {severity}" if severity else "no severity given"
+    depend = "1 record depends on it" if dependents == 1 else f"{dependents} records depend on it"
     if dependents >= 2 and base != "critical":
         raised = URGENCIES[URGENCIES.index(base) + 1]
-        return raised, f"{said} ({base}), raised: {dependents} records depend on it"
-    return base, f"{said} ({base}); {dependents} record(s) depend on it"
+        return raised, f"{said} is {base}, raised one step: {depend}"
+    return base, f"{said}; {depend}"
 
 
 def record_ref(record: CatalogRecord) -> SourceRef:
@@ -258,7 +259,7 @@ class AssetContextBuilder:
             id=edge.source_id,
             name=edge.source_name or source.title,
             type_label=record.type_label if record else None,
-            relation=f"{edge.relation} {edge.target_name}".strip(),
+            relation=edge.relation + (f" (via {edge.target_name})" if distance > 1 else ""),
             distance=distance,
             source=source,
         )

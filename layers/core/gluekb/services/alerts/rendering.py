@@ -55,9 +55,13 @@ def context_lines(context: AssetContext) -> list[str]:
             f"Asset not documented: no configuration matches {context.identifier or 'the alert'}"
         )
     out.append(f"Urgency: {context.urgency} ({context.urgency_reason})")
+    own = context.asset.id if context.asset else None
     out += _section(
-        "Key facts:",
-        (f"  - {f.label}: {f.value} {_source(f.source)}" for f in context.facts),
+        f"Key facts (from {context.asset.title} unless marked):" if context.asset else "Key facts:",
+        (
+            f"  - {f.label}: {f.value}" + ("" if f.source.id == own else f" {_source(f.source)}")
+            for f in context.facts
+        ),
         "none documented",
     )
     out += _section(
