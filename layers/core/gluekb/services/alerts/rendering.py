@@ -43,8 +43,8 @@ def _section(title: str, lines: Iterable[str], empty: str) -> list[str]:
     return ["", title, *(body or [f"  ({empty})"])]
 
 
-def context_lines(context: AssetContext) -> list[str]:
-    """The context as text, in the order a responder reads it."""
+def _heading(context: AssetContext) -> list[str]:
+    """Which asset, how it was matched, how urgent."""
     out: list[str] = []
     if context.asset is not None:
         out.append(f"Asset: {context.asset.title} {_source(context.asset)}")
@@ -55,6 +55,12 @@ def context_lines(context: AssetContext) -> list[str]:
             f"Asset not documented: no configuration matches {context.identifier or 'the alert'}"
         )
     out.append(f"Urgency: {context.urgency} ({context.urgency_reason})")
+    return out
+
+
+def context_lines(context: AssetContext) -> list[str]:
+    """The context as text, in the order a responder reads it."""
+    out = _heading(context)
     own = context.asset.id if context.asset else None
     out += _section(
         f"Key facts (from {context.asset.title} unless marked):" if context.asset else "Key facts:",
