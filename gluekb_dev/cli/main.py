@@ -250,7 +250,9 @@ async def _first_sync_progress(stack: object, stop: asyncio.Event) -> None:
 
 
 def main() -> None:
+    from gluekb_dev.cli.alerts import alerts
     from gluekb_dev.cli.backup import backup, restore
+    from gluekb_dev.cli.health import health
     from gluekb_dev.cli.index import index_commands
     from gluekb_dev.cli.keys import keys
     from gluekb_dev.cli.mail import email_commands
@@ -276,4 +278,6 @@ def main() -> None:
     cli.add_command(backup)
     cli.add_command(restore)
     cli.add_command(status)
+    cli.add_command(alerts)
+    cli.add_command(health)
     cli()

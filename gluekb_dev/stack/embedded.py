@@ -57,6 +57,8 @@ LOCAL_PARAMETERS = {
     "WorkerImage": "gluekb-worker:local",
     "GpuAmiId": "ami-00000000",
     "SyncQueueVisibilityTimeout": "900",
+    # The weekly documentation health report is mailed (into the emulator's SES) locally.
+    "HealthReportRecipient": "msp-docs@example.com",
 }
 
 

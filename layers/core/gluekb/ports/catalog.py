@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Protocol
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Literal, Protocol
 
 from gluekb.models.catalog import CatalogRecord, Edge
 
@@ -27,3 +27,22 @@ class SyncCatalog(CatalogReader, Protocol):
 
     def delete(self, source_id: str) -> None:
         """Remove the record and its edges."""
+
+
+class GraphReader(CatalogReader, Protocol):
+    """Records and the relationship graph, read side (alert context, health report)."""
+
+    def get_many(self, source_ids: Sequence[str]) -> dict[str, CatalogRecord]: ...
+
+    def edges(
+        self, source_id: str, direction: Literal["depends_on", "depended_on_by"]
+    ) -> list[Edge]: ...
+
+    def walk(
+        self,
+        source_id: str,
+        direction: Literal["depends_on", "depended_on_by"],
+        depth: int,
+        kinds: Sequence[str] = ("depends_on", "related"),
+    ) -> list[tuple[int, Edge]]:
+        """(distance, edge) for everything within `depth` hops, breadth first."""

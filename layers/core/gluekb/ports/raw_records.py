@@ -32,6 +32,11 @@ class RawRecords(Protocol):
         """Deleting a missing record is a no-op."""
 
 
+class RawReader(Protocol):
+    def get(self, key: str) -> RawRecord:
+        """The stored JSON; NotFound when there is none."""
+
+
 class ListingLog(Protocol):
     """Ids seen by a full listing, page by page, until the listing completes."""
 

@@ -48,13 +48,21 @@ from gluekb.errors import (
     NotFound,
     UpstreamError,
 )
-from gluekb.models.catalog import CatalogRecord
+from gluekb.models.catalog import (
+    ASSET_TYPES_KEY,
+    AssetFieldDefinition,
+    AssetTypeDefinition,
+    AssetTypeDefinitions,
+    CatalogRecord,
+)
 from gluekb.models.documents import IndexJob
 from gluekb.models.itglue import (
     Configuration,
     ConfigurationInterface,
     Document,
     FlexibleAsset,
+    FlexibleAssetField,
+    FlexibleAssetType,
     ItGlueRecord,
     Organization,
     Page,
@@ -191,6 +199,7 @@ class OrganizationSync:
         self.stores = stores
         self.options = options or SyncOptions()
         self._known: dict[str, dict[str, str]] = {}  # listing group -> source id -> hash
+        self._type_definitions_hash: str | None = None
 
     # ------------------------------------------------------------ entry point
     async def run(self, job: SyncJob) -> SyncStatus:
@@ -529,7 +538,9 @@ class OrganizationSync:
     async def _flexible_assets(self, org: str, job: SyncJob, summary: ResourceSummary) -> None:
         """One listing per flexible asset type (IT Glue requires the type); assets of a type
         that no longer exists are swept too."""
-        types = await self.client.flexible_asset_types()
+        definitions = await self.client.flexible_asset_type_definitions()
+        await asyncio.to_thread(self._store_type_definitions, definitions)
+        types = [asset_type for asset_type, _ in definitions]
         listed = set()
         for asset_type in types:
             part = ResourceSummary()
@@ -549,6 +560,37 @@ class OrganizationSync:
         for group, hashes in list(self._known.items()):
             if group.startswith("flexible_assets:") and group not in listed:
                 self._sweep(org, "flexible_assets", set(), hashes, summary)  # the type is gone
+
+    def _store_type_definitions(
+        self, definitions: list[tuple[FlexibleAssetType, list[FlexibleAssetField]]]
+    ) -> None:
+        """Which fields each flexible asset type requires or tracks as an expiration (for the
+        documentation health report), one small object per sync job."""
+        document = AssetTypeDefinitions(
+            types=[
+                AssetTypeDefinition(
+                    id=asset_type.id,
+                    name=asset_type.name,
+                    fields=[
+                        AssetFieldDefinition(
+                            name=f.name,
+                            name_key=f.name_key,
+                            kind=f.kind,
+                            required=bool(f.required),
+                            expiration=bool(f.expiration),
+                            tag_type=f.tag_type,
+                        )
+                        for f in fields
+                    ],
+                )
+                for asset_type, fields in definitions
+            ]
+        )
+        body = document.model_dump(mode="json")
+        digest = content_hash(body)
+        if self._type_definitions_hash != digest:
+            self.stores.raw.put(ASSET_TYPES_KEY, body, digest)
+            self._type_definitions_hash = digest
 
     # ------------------------------------------------------------ records
     async def _items(self, resource: str, page: Page[Any]) -> list[_Item]:

@@ -15,6 +15,7 @@ unexplained must be explained by the field that answers, or it counts against th
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from gluekb.models.catalog import CatalogRecord
@@ -117,7 +118,7 @@ def _org_words(name: str, short_name: str | None) -> list[tuple[str, ...]]:
 
 
 def organization_mentions(
-    question: Question, organizations: dict[str, tuple[str, str | None]]
+    question: Question, organizations: Mapping[str, tuple[str, str | None]]
 ) -> list[OrganizationMention]:
     """Organizations the question names: name, first word, short name, one typo allowed, or a
     hostname prefix ("acme-fw01", "nwt dc01") learnt from `prefixes`."""
