@@ -106,7 +106,10 @@ def rig(
         template = Template(ROOT / "template.yaml", LOCAL_PARAMETERS)
         clients = AwsClients("us-east-1")
         Provisioner(
-            template, clients, {"WebhookSecret": '{"signing_secret":"x"}'}, tls=False
+            template,
+            clients,
+            {"WebhookSecret": '{"signing_secret":"x"}', "ConsoleSessionSecret": "{}"},
+            tls=False,
         ).provision()
         stores = template_sync_stores(template, clients)
         contoso, initech = (tenant.facts_for(n).id for n in ("Contoso", "Initech"))
