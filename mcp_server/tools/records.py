@@ -167,10 +167,14 @@ class RecordTools:
         """
         principal = self.tenancy.principal(ctx)
         offset = decode_cursor("list_organizations", {}, cursor)
-        every = organizations.list_organizations(principal, self.services.state)
-        chosen, next_cursor = page(every, "list_organizations", {}, offset, limit)
+        chosen, total = organizations.organization_page(
+            principal, self.services.state, offset, limit
+        )
+        next_cursor = None
+        if offset + limit < total:
+            next_cursor = encode_cursor("list_organizations", {}, offset + limit)
         listed = OrganizationList(organizations=chosen, next_cursor=next_cursor)
-        lines = [f"{len(every)} organization(s) you may query; these {len(chosen)}:"]
+        lines = [f"{total} organization(s) you may query; these {len(chosen)}:"]
         lines += [
             f"- {o.name} (id {o.id}{', short name ' + o.short_name if o.short_name else ''}):"
             f" sync {o.sync_state}"
