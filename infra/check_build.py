@@ -9,7 +9,9 @@
 3. Imports: every handler imports on the runtime's Python from the built layer alone (`python
    -S`: no site-packages), with the environment template.yaml gives it and every AWS endpoint
    unreachable; the SnapStart hooks it registers then run (before the snapshot, after a restore)
-   through a stand-in for the runtime's `snapshot_restore_py`. Nothing dev-only gets imported.
+   through a stand-in for the runtime's `snapshot_restore_py`. Nothing dev-only gets imported,
+   and a boto3 client for every service in gluekb.adapters.aws.SERVICES can be made (the layer
+   ships botocore's models for those services only).
 Prints the sizes; exits 1 with every problem found.
 """
 
@@ -75,9 +77,19 @@ for func, args, kwargs in reversed(hooks.before):  # the runtime's order
     func(*args, **kwargs)
 for func, args, kwargs in hooks.after:
     func(*args, **kwargs)
+unserved = []
+import boto3
+from gluekb.adapters.aws import SERVICES
+session = boto3.session.Session(region_name="us-east-1")
+for service in SERVICES:  # every client the code makes, from the layer's botocore models
+    try:
+        session.client(service)
+    except Exception as error:
+        unserved.append(f"{{service}} ({{type(error).__name__}})")
 forbidden = {forbidden!r}
 print(json.dumps({{
     "hooks": [len(hooks.before), len(hooks.after)],
+    "unserved": unserved,
     "forbidden": sorted(m for m in sys.modules if m.split(".")[0] in forbidden),
 }}))
 """
@@ -134,6 +146,8 @@ def import_problems(python: str, build: Path) -> list[str]:
                 problems.append(f"{spec.name}: {last}")
                 continue
             report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+            if report["unserved"]:
+                problems.append(f"{spec.name} cannot make clients: {', '.join(report['unserved'])}")
             if report["forbidden"]:
                 problems.append(f"{spec.name} imports {', '.join(report['forbidden'])}")
     return problems

@@ -19,6 +19,13 @@ if TYPE_CHECKING:
     from gluekb.settings import _Common
 
 
+# Every AWS service the shipped code calls: AwsClients' clients below, and Powertools' secrets
+# (secretsmanager) and idempotency (dynamodb) utilities. The layer ships botocore's models for
+# these only (Makefile, build-CoreLayer); infra/check_build.py makes each client from the built
+# layer, so a service added here without its model fails the build, not a Lambda.
+SERVICES: tuple[str, ...] = ("dynamodb", "s3", "secretsmanager", "ses", "sqs")
+
+
 class AwsClients:
     def __init__(self, region: str, endpoint_url: str | None = None) -> None:
         self.region = region
@@ -32,6 +39,8 @@ class AwsClients:
         return cls(settings.aws_region, settings.aws_endpoint_url)
 
     def _client(self, service: str) -> Any:
+        if service not in SERVICES:
+            raise ValueError(f"{service} is not in gluekb.adapters.aws.SERVICES")
         with self._lock:
             client = self._clients.get(service)
             if client is None:
