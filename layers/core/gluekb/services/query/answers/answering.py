@@ -184,6 +184,10 @@ def _attribute(context: Context, passages: bool = True) -> None:
         source = ref(record)
         context.answer.facts += [Fact(record=source, field=f.name, value=f.value) for f in fields]
         context.answer.sources.append(source)
+    if context.answer.kind == "contact" and all(
+        c.candidate.record.resource_type != "contacts" for c in winners
+    ):
+        context.answer.kind = "attribute"  # "who is acmecorp.com registered with": a field
     _found(context, winners)
 
 
