@@ -167,10 +167,28 @@ def mcp(synced_stack: RunningStack, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 # ---------------------------------------------------------------------------- stdio
+def assert_the_admin_reveals_it_through_a_link(
+    mcp: Mcp, result: CallToolResult, password_id: str, password: str, reason: str
+) -> None:
+    """The password: a one-time console link, not the value; the admin's own session reveals it,
+    with one audit entry."""
+    offered = ok(result)
+    assert offered["delivery"] == "link" and offered["value"] is None
+    assert password not in result.model_dump_json()
+    assert mcp.audit("Acme Corp", password_id) == []
+    browser = ConsoleBrowser(mcp.stack.stack.api_url)
+    browser.sign_in(mcp.stack.stack.admin_key)
+    shown = browser.reveal(offered["reveal_url"])
+    assert shown.status_code == 200 and password in shown.text
+    (entry,) = mcp.audit("Acme Corp", password_id)
+    assert (entry.via, entry.reason) == ("mcp_link", reason)
+
+
 def test_stdio_with_the_local_stacks_admin_key_serves_every_tool(mcp: Mcp) -> None:
     acme = mcp.facts("Acme Corp")
     firewall = f"itglue:configurations:{acme.firewall_id}"
     password_id, password = mcp.password("Acme Corp", 0)
+    reason = "e2e: stdio reveal"
 
     async def session(s: ClientSession) -> dict[str, Any]:
         out: dict[str, Any] = {"tools": [t.name for t in (await s.list_tools()).tools]}
@@ -184,7 +202,7 @@ def test_stdio_with_the_local_stacks_admin_key_serves_every_tool(mcp: Mcp) -> No
             "mail": ("search", {"query": "ACME-EXCH01", "limit": 1}),
             "status": ("sync_status", {"organization": "Acme Corp"}),
             "runbook": ("export_documentation", {"organization": "Acme Corp", "limit": 200_000}),
-            "password": ("get_password", {"id": password_id, "reason": "e2e: stdio reveal"}),
+            "password": ("get_password", {"id": password_id, "reason": reason}),
         }
         for label, (tool, arguments) in calls.items():
             out[label] = await s.call_tool(tool, arguments)
@@ -203,17 +221,7 @@ def test_stdio_with_the_local_stacks_admin_key_serves_every_tool(mcp: Mcp) -> No
     mcp.revealed.add(password)
 
     assert sorted(out["tools"]) == sorted(TOOL_NAMES)
-    # The password: a one-time console link, not the value; the admin's own session reveals it
-    offered = ok(out["password"])
-    assert offered["delivery"] == "link" and offered["value"] is None
-    assert password not in out["password"].model_dump_json()
-    assert mcp.audit("Acme Corp", password_id) == []
-    browser = ConsoleBrowser(mcp.stack.stack.api_url)
-    browser.sign_in(mcp.stack.stack.admin_key)
-    shown = browser.reveal(offered["reveal_url"])
-    assert shown.status_code == 200 and password in shown.text
-    (entry,) = mcp.audit("Acme Corp", password_id)
-    assert (entry.via, entry.reason) == ("mcp_link", "e2e: stdio reveal")
+    assert_the_admin_reveals_it_through_a_link(mcp, out["password"], password_id, password, reason)
     answer = ok(out["answer"])
     assert answer["found"] is True and answer["organization"]["id"] == acme.id
     primary = [f for f in answer["facts"] if f["field"] == "Primary IP"]

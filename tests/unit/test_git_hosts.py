@@ -114,22 +114,30 @@ def gitlab(request: httpx.Request) -> httpx.Response:
         ]
         return httpx.Response(200, json={"commits": [], "diffs": diffs})
     if path == "/repository/tree":
-        entries = [{"path": p, "type": "blob", "mode": "100644"} for p in TREES[params["ref"]]]
-        page = int(params.get("page", "1"))
-        chunk = entries[(page - 1) * 2 : page * 2]  # two per page: pagination is exercised
-        more = page * 2 < len(entries)
-        return httpx.Response(
-            200, json=chunk, headers={"X-Next-Page": str(page + 1) if more else ""}
-        )
+        return gitlab_tree_page(params)
     if path.startswith("/repository/files/"):
-        name = unquote(path.removeprefix("/repository/files/").removesuffix("/raw"))
-        content = TREES[params["ref"]].get(name)
-        if content is None:
-            return httpx.Response(404, json={"message": "404 File Not Found"})
-        if request.method == "HEAD":
-            return httpx.Response(200, headers={"X-Gitlab-Size": str(len(content))})
-        return httpx.Response(200, content=content)
+        return gitlab_file(request, path.removeprefix("/repository/files/"))
     return httpx.Response(404, json={"message": "404 Not Found"})
+
+
+def gitlab_tree_page(params: httpx.QueryParams) -> httpx.Response:
+    """One page of GET /repository/tree, the next page's number in X-Next-Page."""
+    entries = [{"path": p, "type": "blob", "mode": "100644"} for p in TREES[params["ref"]]]
+    page = int(params.get("page", "1"))
+    chunk = entries[(page - 1) * 2 : page * 2]  # two per page: pagination is exercised
+    more = page * 2 < len(entries)
+    return httpx.Response(200, json=chunk, headers={"X-Next-Page": str(page + 1) if more else ""})
+
+
+def gitlab_file(request: httpx.Request, encoded: str) -> httpx.Response:
+    """GET (the raw content) or HEAD (its size in X-Gitlab-Size) of /repository/files/<path>."""
+    name = unquote(encoded.removesuffix("/raw"))
+    content = TREES[request.url.params["ref"]].get(name)
+    if content is None:
+        return httpx.Response(404, json={"message": "404 File Not Found"})
+    if request.method == "HEAD":
+        return httpx.Response(200, headers={"X-Gitlab-Size": str(len(content))})
+    return httpx.Response(200, content=content)
 
 
 def recording(

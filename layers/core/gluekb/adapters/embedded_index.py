@@ -15,6 +15,9 @@ Design (measured in shared/notes/embedded-index-bakeoff.md):
   generation bump commit together, so a kill -9 leaves either the old or the new source.
 - Connections are per thread (apsw releases the GIL while SQLite works), and per process: a
   forked child opens its own.
+
+Long because it is one class, the SearchIndex port over one SQLite file: the schema above and
+every statement that reads or writes it (writes, BM25, k-NN, exact, hybrid) are kept together.
 """
 
 from __future__ import annotations

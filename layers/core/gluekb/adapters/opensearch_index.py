@@ -26,6 +26,9 @@ Design:
   between leaves the old source record, so the worker sees a stale hash and redoes the source;
   a chunk id is never indexed twice and a source is never left empty. Bulk items failing with
   429/5xx are retried with backoff; any other item failure raises.
+
+Long because it is one class, the SearchIndex port on OpenSearch, next to the index body it
+creates and queries: the mapping, the writes and the query bodies change together.
 """
 
 from __future__ import annotations

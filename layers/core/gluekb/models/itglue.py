@@ -10,6 +10,9 @@ Passwords are the exception to "keep everything": `Password` drops a `password` 
 attribute even when IT Glue sends one in a list, and only `RevealedPassword`, built from an
 explicit `show_password=true` request, holds the value - as a `SecretStr` that is never printed,
 never in `repr`, and never in `model_dump`.
+
+Long because it is one schema: a flat model per IT Glue resource type, a few lines each, on
+shared base classes, and the JSON:API envelopes they arrive in.
 """
 
 from __future__ import annotations

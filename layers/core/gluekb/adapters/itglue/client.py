@@ -1,5 +1,10 @@
 """`ItGlueClient`: lists and shows IT Glue records over JSON:API, pages driven by `meta`.
-See the package docstring (`gluekb.adapters.itglue`) for what it guarantees."""
+See the package docstring (`gluekb.adapters.itglue`) for what it guarantees.
+
+Long because it is one class whose public methods are mostly one typed call per IT Glue
+endpoint; the transport, query builder, resource table, JSON:API reading and errors already live
+beside it.
+"""
 
 from __future__ import annotations
 

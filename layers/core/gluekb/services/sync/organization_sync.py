@@ -12,6 +12,9 @@ incomplete listing.
 Each record is stored raw in S3 and in the catalog (with its graph edges) only when its content
 hash changed, and each new, changed or deleted record becomes an index job. Password values are
 never fetched by the sync.
+
+Long because `OrganizationSync` is one job (checkpointed listing, the incremental check and its
+fallback walk, the full sweep) whose steps share one organization's stores, client and checkpoints.
 """
 
 from __future__ import annotations
