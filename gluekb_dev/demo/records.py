@@ -29,6 +29,7 @@ JSONAPI_TYPES: dict[str, str] = {
     "passwords": "passwords",
     "documents": "documents",
     "document_sections": "document-sections",
+    "document_folders": "document-folders",
     "contacts": "contacts",
     "locations": "locations",
     "domains": "domains",
