@@ -76,6 +76,12 @@ class SyncCheckpoint(BaseModel):
     full_total: int | None = None  # records counted by the last full listing
     incremental_unsupported: bool = False  # the filter was ignored (total did not narrow)
     in_progress: PageProgress | None = None
+    # Documents only (`services.sync.document_folders`): the listing that shows IT Glue's every
+    # document here, when it was last chosen, and the folder tree (id -> path) the documents'
+    # breadcrumbs were rendered with (None: no tree on this tenant).
+    document_listing: Literal["all", "by_folder", "root_only"] | None = None
+    listing_checked_at: datetime | None = None
+    folder_paths: dict[str, list[str]] | None = None
 
 
 class ResourceSummary(BaseModel):
@@ -106,3 +112,7 @@ class SyncStatus(BaseModel):
     errors: list[str] = Field(default_factory=list)
     # A dependency failed transiently (rate limit exhausted, IT Glue or AWS down): run it again.
     retry: bool = False
+    # What the run could not do fully, though nothing failed (documents in folders unseen, ...).
+    warnings: list[str] = Field(default_factory=list)
+    # Records in the catalog after the run, per resource type, and `documents_in_folders`.
+    counts: dict[str, int] = Field(default_factory=dict)

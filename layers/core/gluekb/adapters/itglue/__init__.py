@@ -30,9 +30,11 @@ from gluekb.adapters.itglue.client import ItGlueClient
 from gluekb.adapters.itglue.errors import FilterIgnored, ItGlueAuthError, MalformedPage
 from gluekb.adapters.itglue.query import MAX_PAGE_SIZE, IncrementalCheck, format_updated_since
 from gluekb.adapters.itglue.resources import (
+    ALL_DOCUMENTS,
     CONFIGURATION_INTERFACES,
     CONFIGURATIONS,
     CONTACTS,
+    DOCUMENT_FOLDERS,
     DOCUMENT_SECTIONS,
     DOCUMENTS,
     DOMAINS,
@@ -57,10 +59,12 @@ from gluekb.adapters.itglue.transport import (
 from gluekb.models.itglue import ResourceObject
 
 __all__ = [
+    "ALL_DOCUMENTS",
     "CONFIGURATIONS",
     "CONFIGURATION_INTERFACES",
     "CONTACTS",
     "DOCUMENTS",
+    "DOCUMENT_FOLDERS",
     "DOCUMENT_SECTIONS",
     "DOMAINS",
     "FLEXIBLE_ASSETS",
