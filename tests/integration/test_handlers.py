@@ -119,6 +119,23 @@ def test_sync_worker_syncs_the_organization_of_a_job(
     assert status.resources["configurations"].created == 5
 
 
+def test_sync_worker_purges_an_organization_it_glue_no_longer_has(
+    moto_stack: dict[str, Any], itglue: DemoItGlueServer
+) -> None:
+    # Given an organization gluekb registered that IT Glue does not have (any more)
+    state = StateStore(moto_stack["clients"].dynamodb, "gluekb-local-state")
+    state.put_organization("1099", "Dissolved Ltd", {})
+    # When the sync worker gets its purge job (as a complete discovery queues it)
+    with environment(moto_stack["env"]["sync_worker"]):
+        worker = load_handler("sync_worker")
+        result = worker.handler(event("sync_worker/purge_job.json"), LambdaContext())
+    # Then IT Glue is asked once more, the organization is purged, and the purge recorded
+    assert result == {"batchItemFailures": []}
+    assert "1099" not in state.organization_ids()
+    assert [p.organization_id for p in state.recent_purges()] == ["1099"]
+    assert any(r.path == "/organizations/1099" and r.status == 404 for r in itglue.requests)
+
+
 def test_sync_worker_reports_a_malformed_job_as_a_batch_item_failure(
     moto_stack: dict[str, Any],
 ) -> None:

@@ -93,7 +93,10 @@ class CatalogStore:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def records_of(self, organization_id: str, resource_type: str) -> Iterator[CatalogRecord]:
+    def records_of(
+        self, organization_id: str, resource_type: str | None = None
+    ) -> Iterator[CatalogRecord]:
+        """An organization's records (of one type, or all of them)."""
         for item in self._org_items(organization_id, resource_type):
             yield _record(item)
 

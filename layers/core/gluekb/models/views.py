@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from gluekb.models.sync import ResourceSummary
+from gluekb.models.sync import PurgedOrganization, ResourceSummary
 
 
 class OrganizationView(BaseModel):
@@ -41,3 +41,21 @@ class SyncQueued(BaseModel):
     mode: str
     state: Literal["queued"] = "queued"
     queued_at: datetime
+
+
+class DiscoveryView(BaseModel):
+    """The last discovery of IT Glue's organizations, and the organizations purged because IT
+    Glue no longer has them (only those the caller's key named, unless it sees them all)."""
+
+    at: datetime | None = None
+    complete: bool = False
+    organizations: int | None = Field(
+        default=None, description="organizations IT Glue listed (for keys that see them all)"
+    )
+    error: str | None = None
+    purge_skipped: str | None = Field(
+        default=None, description="why organizations gone from IT Glue were kept"
+    )
+    purged: list[PurgedOrganization] = Field(default_factory=list)
+    purge_queued: list[str] = Field(default_factory=list)
+    recent_purges: list[PurgedOrganization] = Field(default_factory=list)

@@ -14,7 +14,7 @@ from gluekb.adapters.state_store import StateStore
 from gluekb.errors import NotFound
 from gluekb.models.auth import Principal
 from gluekb.models.sync import Mode, SyncJob
-from gluekb.models.views import OrganizationView, SyncQueued, SyncStatusView
+from gluekb.models.views import DiscoveryView, OrganizationView, SyncQueued, SyncStatusView
 from gluekb.services.access.auth import require_scope
 
 NOT_FOUND = "organization not found"
@@ -96,6 +96,23 @@ def sync_status(principal: Principal, state: StateStore, reference: str) -> Sync
 def sync_statuses(principal: Principal, state: StateStore) -> list[SyncStatusView]:
     """The sync status of every organization the caller may see."""
     return [sync_status(principal, state, o["id"]) for o in visible_organizations(principal, state)]
+
+
+def discovery_status(principal: Principal, state: StateStore) -> DiscoveryView:
+    """The last discovery and recent purges, as far as the caller may know them: a purged
+    organization only to a key that named it (or sees every organization)."""
+    last = state.discovery_status()
+    everything = principal.all_organizations
+    return DiscoveryView(
+        at=last.at,
+        complete=last.complete,
+        organizations=len(last.organizations) if everything and last.at else None,
+        error=last.error,
+        purge_skipped=last.purge_skipped if everything else None,
+        purged=[p for p in last.purged if principal.can_see(p.organization_id)],
+        purge_queued=[o for o in last.purge_queued if principal.can_see(o)],
+        recent_purges=[p for p in state.recent_purges() if principal.can_see(p.organization_id)],
+    )
 
 
 def queue_sync(

@@ -71,6 +71,7 @@ from gluekb.models.sync import (
 )
 from gluekb.observability import build_logger
 from gluekb.services.indexing.jobs import delete_job, upsert_job
+from gluekb.services.sync.discovery import Purger, discover
 from gluekb.services.sync.document_folders import (
     DocumentsPlan,
     FolderTree,
@@ -786,27 +787,8 @@ class OrganizationSync:
 
 
 async def discover_organizations(
-    client: ItGlueClient, state: StateStore, now: datetime
+    client: ItGlueClient, state: StateStore, now: datetime, purge: Purger | None = None
 ) -> list[str]:
-    """Register every IT Glue organization (with its raw record) and forget vanished ones."""
-    found: list[str] = []
-    async for organization in client.organizations():
-        state.put_organization(
-            organization.id,
-            organization.name,
-            {
-                "short_name": organization.short_name,
-                "status": organization.organization_status_name,
-                "discovered_at": now.isoformat(),
-                "record": {
-                    "id": organization.id,
-                    "type": organization.type,
-                    "attributes": organization.attribute_dump(),
-                },
-            },
-        )
-        found.append(organization.id)
-    for entry in state.organizations():
-        if entry["id"] not in found:
-            state.delete_organization(entry["id"])
-    return found
+    """Register every IT Glue organization (with its raw record); with `purge`, the ones IT Glue
+    no longer has are purged after a complete discovery (`services.sync.discovery`)."""
+    return (await discover(client, state, now, purge)).organizations
