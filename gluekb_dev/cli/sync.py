@@ -88,13 +88,17 @@ async def _sync(selector: str | None, mode: Mode, quiet: bool) -> dict[str, Any]
                 "resources": {
                     r: s.model_dump(exclude={"errors"}) for r, s in status.resources.items()
                 },
+                "counts": status.counts,
                 "errors": status.errors,
+                "warnings": status.warnings,
             }
             if not quiet:
                 color = "green" if status.state == "ok" else "red"
                 click.secho(f"{organizations[org]}: {status.state}", fg=color)
                 for error in status.errors[:5]:
                     click.echo(f"  {error}")
+                for warning in status.warnings:
+                    click.secho(f"  {warning}", fg="yellow")
     return summary
 
 

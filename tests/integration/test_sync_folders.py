@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from gluekb.models.auth import Principal
 from gluekb.models.documents import SourceDocument
+from gluekb.services.access import organizations
 from gluekb.services.sync.document_folders import (
     BY_FOLDER_WARNING,
     NO_TREE_WARNING,
@@ -107,6 +109,13 @@ def test_every_document_is_synced_with_its_folder_path(make_rig: Callable[..., R
     assert status.resources["document_folders"].fetched == len(
         rig.tenant.load().of_organization("document_folders", FABRIKAM)
     )
+    # ... and so do the organizations a key lists (GET /v1/organizations)
+    key = Principal(
+        key_id="k", name="fabrikam", organizations=frozenset({FABRIKAM}), scopes=frozenset()
+    )
+    (listed,) = organizations.list_organizations(key, rig.stores.state)
+    assert listed.counts["documents_in_folders"] == in_folders
+    assert listed.counts["documents"] == len(expected)
 
 
 def test_a_renamed_folder_re_indexes_exactly_the_documents_under_it(

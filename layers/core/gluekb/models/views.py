@@ -9,6 +9,11 @@ from pydantic import BaseModel, Field
 
 from gluekb.models.sync import PurgedOrganization, ResourceSummary
 
+COUNTS = (
+    "records in gluekb per resource type after the last sync, and documents_in_folders "
+    "(documents IT Glue files in a folder)"
+)
+
 
 class OrganizationView(BaseModel):
     id: str
@@ -17,6 +22,7 @@ class OrganizationView(BaseModel):
     status: str | None = None
     sync_state: str = "never"
     last_synced_at: datetime | None = None
+    counts: dict[str, int] = Field(default_factory=dict, description=COUNTS)
 
 
 class SyncStatusView(BaseModel):
@@ -30,6 +36,8 @@ class SyncStatusView(BaseModel):
     last_success_at: datetime | None = None
     resources: dict[str, ResourceSummary] = Field(default_factory=dict)
     errors: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    counts: dict[str, int] = Field(default_factory=dict, description=COUNTS)
 
 
 class SyncRequest(BaseModel):

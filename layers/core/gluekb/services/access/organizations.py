@@ -56,6 +56,7 @@ def _view(entry: dict[str, Any], state: StateStore) -> OrganizationView:
         status=entry.get("status"),
         sync_state=status.state,
         last_synced_at=status.last_success_at,
+        counts=status.counts,
     )
 
 

@@ -169,6 +169,7 @@ class SourceRef(BaseModel):
     type: str
     organization_id: str
     url: str | None = None
+    folder: str | None = Field(default=None, description="an IT Glue document's folder path")
 
 
 class Fact(BaseModel):
@@ -258,6 +259,7 @@ def _ref(record: CatalogRecord) -> SourceRef:
         type=record.resource_type.removesuffix("s"),
         organization_id=record.organization_id,
         url=record.url,
+        folder=" > ".join(record.folder_path) or None,  # the breadcrumb its chunks carry
     )
 
 
