@@ -114,17 +114,11 @@ class CatalogStore:
             groups.setdefault(group, {})[data["source_id"]] = data["content_hash"]
         return groups
 
-    def type_counts(self, organization_id: str) -> dict[str, int]:
-        """Records per resource type of an organization, and `documents_in_folders` (one query,
-        reading only those attributes)."""
-        counts: dict[str, int] = {"documents_in_folders": 0}
-        projection = "source_id, folder_id, #g, #t"
-        for item in self._org_items(organization_id, None, projection):
-            data = from_item(item)
-            counts[data["resource_type"]] = counts.get(data["resource_type"], 0) + 1
-            if data["resource_type"] == "documents" and data.get("folder_id"):
-                counts["documents_in_folders"] += 1
-        return dict(sorted(counts.items()))
+    def documents_in_folders(self, organization_id: str) -> int:
+        """How many of an organization's documents IT Glue files in a folder (one query over its
+        documents, reading only their folder)."""
+        items = self._org_items(organization_id, "documents", "folder_id, #g, #t")
+        return sum(1 for item in items if from_item(item).get("folder_id"))
 
     def hashes(self, organization_id: str, resource_type: str) -> dict[str, str]:
         """source_id -> content_hash of every record of a type."""

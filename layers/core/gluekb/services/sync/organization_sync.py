@@ -233,7 +233,7 @@ class OrganizationSync:
             status.errors.append(exc.message)
             state.save_sync_status(status)
             raise
-        status.counts = await asyncio.to_thread(self.stores.catalog.type_counts, org)
+        status.counts = await asyncio.to_thread(self._counts, org)
         status.finished_at = self.options.clock()
         status.state = "failed" if status.errors else "ok"
         if not status.errors:
@@ -588,6 +588,8 @@ class OrganizationSync:
         if complete:
             swept = known if plan.listing == "by_folder" else self._at_root(org, known)
             await asyncio.to_thread(self._sweep, org, "documents", seen, swept, summary)
+            for source in set(swept) - seen:
+                known.pop(source, None)
 
     def _at_root(self, org: str, known: dict[str, str]) -> dict[str, str]:
         """The known documents the catalog files at the root (a root listing can vouch for)."""
@@ -597,6 +599,16 @@ class OrganizationSync:
             for r in records
             if r.folder_id is None and r.source_id in known
         }
+
+    def _counts(self, org: str) -> dict[str, int]:
+        """Records per resource type after the run (what the run knows the catalog holds), and
+        how many documents live in folders (one query over the organization's documents)."""
+        counts: dict[str, int] = {}
+        for group, members in self._known.items():
+            kind = group.split(":", 1)[0]  # flexible_assets:<type> counts as flexible_assets
+            counts[kind] = counts.get(kind, 0) + len(members)
+        counts["documents_in_folders"] = self.stores.catalog.documents_in_folders(org)
+        return dict(sorted(counts.items()))
 
     async def _document_page(self, org: str, record_id: str) -> Page[Any] | None:
         """One document wherever it is filed (listed with the folder filter where IT Glue takes
