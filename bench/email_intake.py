@@ -123,7 +123,7 @@ def senders(stack: Any) -> list[str]:
     catalog = CatalogStore(clients.dynamodb, stack.template.physical["CatalogTable"].ref)
     found = []
     for organization in state.organizations():
-        for contact in catalog.records_of(organization["id"], "contacts"):
+        for contact in catalog.records_of(organization.id, "contacts"):
             found += contact.identifiers.get("email", [])[:1]
     return sorted(found) or [f"user{n}@unknown-firm.example" for n in range(20)]
 

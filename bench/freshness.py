@@ -35,6 +35,7 @@ from bench.index import percentile_ms
 from bench.stack import running_stack
 from gluekb.adapters.repo_registry import RepoRegistry
 from gluekb.adapters.state_store import StateStore
+from gluekb.models.organizations import RegisteredOrganization
 from gluekb.services.repos.registration import register_repo
 from gluekb.services.webhooks.signatures import derive_secret
 from tests.git_support import LocalRepo
@@ -59,7 +60,7 @@ def main() -> None:
         assert stack.clients is not None
         physical = stack.template.physical
         StateStore(stack.clients.dynamodb, physical["StateTable"].ref).put_organization(
-            ORG, "Freshness Bench", {}
+            RegisteredOrganization(id=ORG, name="Freshness Bench")
         )
         repo = LocalRepo(Path(folder))
         repo.write("README.md", "# Bench runbooks\n")

@@ -187,7 +187,7 @@ def main() -> None:
         Provisioner(
             Template(ROOT / "template.yaml", LOCAL_PARAMETERS),
             AwsClients("us-east-1"),
-            {"WebhookSecret": "{}"},
+            {"WebhookSecret": "{}", "ConsoleSessionSecret": "{}"},
             tls=False,
         ).provision()
         embedder.embed(["warm up"])

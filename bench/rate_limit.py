@@ -38,7 +38,7 @@ def main() -> None:
         Provisioner(
             Template(ROOT / "template.yaml", LOCAL_PARAMETERS),
             clients,
-            {"WebhookSecret": "{}"},
+            {"WebhookSecret": "{}", "ConsoleSessionSecret": "{}"},
             tls=False,
         ).provision()
         emulator = ThreadPoolExecutor(max_workers=1)  # in-process moto: one thread, as DynamoDB

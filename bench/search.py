@@ -45,6 +45,7 @@ from gluekb.adapters.catalog_store import CatalogStore
 from gluekb.adapters.embedded_index import EmbeddedIndex
 from gluekb.adapters.embedder import HttpEmbedder
 from gluekb.adapters.state_store import StateStore
+from gluekb.models.organizations import RegisteredOrganization
 from gluekb_dev.demo.tenant import TenantStore
 
 TOPICS = (
@@ -89,7 +90,9 @@ def add_synthetic_load(home: Path, state: StateStore, chunks: int) -> list[str]:
         index.write(batch)
     index.close()
     for org in sorted(organizations):
-        state.put_organization(org, f"Synthetic {org}", {"short_name": org})
+        state.put_organization(
+            RegisteredOrganization(id=org, name=f"Synthetic {org}", short_name=org)
+        )
     return sorted(organizations)
 
 
@@ -127,7 +130,7 @@ def main() -> None:
         assert stack.clients is not None
         state = StateStore(stack.clients.dynamodb, stack.template.physical["StateTable"].ref)
         catalog = CatalogStore(stack.clients.dynamodb, stack.template.physical["CatalogTable"].ref)
-        demo = {o["id"]: str(o["name"]) for o in state.organizations()}
+        demo = {o.id: o.name for o in state.organizations()}
         tenant = TenantStore(home / "demo").load()
         started = time.perf_counter()
         synthetic = add_synthetic_load(home, state, args.chunks)

@@ -114,11 +114,13 @@ def main() -> None:
         tenant.ensure(seed=42)
         clients = AwsClients("us-east-1")
         template = Template(ROOT / "template.yaml", LOCAL_PARAMETERS, stack_name=STACK)
-        Provisioner(template, clients, {"WebhookSecret": "{}"}, tls=False).provision()
+        secrets = {"WebhookSecret": "{}", "ConsoleSessionSecret": "{}"}
+        Provisioner(template, clients, secrets, tls=False).provision()
         environment = template.function_environment("sync_worker")
-        stores = sync_stores(settings_from(SyncWorkerSettings, environment), clients)
+        settings = settings_from(SyncWorkerSettings, environment)
+        stores = sync_stores(settings, clients)
         limiter: RateLimiter = (
-            DynamoDbTokenBucket(clients.dynamodb, stores.state.table, rate_per_s=args.rate)
+            DynamoDbTokenBucket(clients.dynamodb, settings.state_table, rate_per_s=args.rate)
             if args.rate
             else Unlimited()
         )

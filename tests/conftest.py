@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -24,7 +25,10 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 from gluekb_dev.stack import moto_patches
-from tests.support import ROOT
+from tests.support import ROOT, FakeClock, wait_until
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import RunningStack
 
 moto_patches.apply()  # in-process moto scales like the emulator (see the module)
 
@@ -45,9 +49,11 @@ def _provisioned_stack(clients: Any, tmp_path: Path) -> dict[str, Any]:
     from gluekb_dev.stack.template import Template
 
     template = Template(ROOT / "template.yaml", LOCAL_PARAMETERS)
-    Provisioner(
-        template, clients, {"WebhookSecret": '{"signing_secret":"s3cr3t"}'}, tls=False
-    ).provision()
+    secrets = {
+        "WebhookSecret": '{"signing_secret":"s3cr3t"}',
+        "ConsoleSessionSecret": '{"session_secret":"console-session-secret-for-tests-0123456789"}',
+    }
+    Provisioner(template, clients, secrets, tls=False).provision()
     env = {}
     for spec in template.functions():
         env[spec.name] = template.function_environment(spec)
@@ -146,3 +152,25 @@ def demo_tenant_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("itglue-tenant")
     TenantStore(directory).ensure(seed=42)
     return directory
+
+
+@pytest.fixture(scope="session")
+def synced_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """The demo tenant synced and indexed through the real path (schedule -> sync_worker ->
+    index queue -> worker), shared by every test that queries it (tests/e2e, then
+    tests/browser: one stack for both). IT Glue allows 3000 requests per 5 minutes, so the
+    demo's first sync may run faster than the 9/s steady pace."""
+    from tests.e2e.conftest import start_stack, stop_stack
+
+    clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
+    running = start_stack(
+        tmp_path_factory.mktemp("synced-home"),
+        clock,
+        first_sync=True,
+        environment={"GLUEKB_ITGLUE_MAX_REQUESTS_PER_S": "40"},
+    )
+    try:
+        wait_until(running.synced, timeout_s=900, every_s=2)
+        yield running
+    finally:
+        stop_stack(running)

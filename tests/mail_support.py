@@ -11,6 +11,7 @@ from typing import Any
 from gluekb.adapters.catalog_store import CatalogStore
 from gluekb.adapters.state_store import StateStore
 from gluekb.models.catalog import CatalogRecord
+from gluekb.models.organizations import RegisteredOrganization
 from tests.support import EVENTS, event
 
 MAIL = EVENTS / "email_intake" / "mail"
@@ -76,7 +77,9 @@ def seed_organizations(dynamodb: Any, state_table: str, catalog_table: str) -> d
     }
     records = []
     for org, (name, domain, emails) in tenants.items():
-        state.put_organization(org, name, {"short_name": name.split()[0].upper()})
+        state.put_organization(
+            RegisteredOrganization(id=org, name=name, short_name=name.split()[0].upper())
+        )
         for n, email in enumerate(emails):
             records.append(
                 CatalogRecord(

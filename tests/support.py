@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from gluekb.adapters.aws import AwsClients
     from gluekb.services.sync.organization_sync import SyncStores
+    from gluekb.settings import SyncWorkerSettings
     from gluekb_dev.stack.template import Template
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,13 +135,35 @@ def environment(values: Mapping[str, str | None]) -> Iterator[None]:
         clear_settings_cache()
 
 
+def template_sync_settings(template: Template) -> SyncWorkerSettings:
+    """The sync_worker function's settings in `template`'s stack."""
+    from gluekb.settings import SyncWorkerSettings, settings_from
+
+    return settings_from(SyncWorkerSettings, template.function_environment("sync_worker"))
+
+
 def template_sync_stores(template: Template, clients: AwsClients) -> SyncStores:
     """The sync's stores in `template`'s stack, built as the sync_worker function builds them."""
-    from gluekb.settings import SyncWorkerSettings, settings_from
     from gluekb.wiring.sync import sync_stores
 
-    settings = settings_from(SyncWorkerSettings, template.function_environment("sync_worker"))
-    return sync_stores(settings, clients)
+    return sync_stores(template_sync_settings(template), clients)
+
+
+def take_messages(sqs: Any, url: str) -> list[str]:
+    """The bodies of every message on the queue now, taken off it (received, then deleted)."""
+    bodies: list[str] = []
+    while True:
+        response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300)
+        messages = response.get("Messages", [])
+        if not messages:
+            return bodies
+        bodies += [m["Body"] for m in messages]
+        sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
+            ],
+        )
 
 
 def receive_now(sqs: Any, url: str) -> list[dict[str, Any]]:

@@ -1,4 +1,7 @@
-"""webhooks: provider deliveries -> verified -> queued, answered 202 within milliseconds."""
+"""webhooks: provider deliveries -> verified -> queued, answered 202 within milliseconds.
+
+Published with SnapStart: the AWS clients are built before the snapshot (the secret itself is
+read on first use, never kept in it); random state is renewed after a restore."""
 
 import json
 from typing import Any
@@ -8,13 +11,17 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2,
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from gluekb.adapters.aws import AwsClients
+from gluekb.adapters.snapstart import after_restore, before_snapshot, renew_randomness
 from gluekb.observability import MetricUnit, logger, metrics, tracer
 from gluekb.services.webhooks.receiver import WebhookRequest
 from gluekb.settings import WebhooksSettings, get_settings
 from gluekb.wiring.webhooks import webhook_service
 
 settings = get_settings(WebhooksSettings)
-webhooks = webhook_service(settings, AwsClients.from_settings(settings))
+clients = AwsClients.from_settings(settings)
+webhooks = webhook_service(settings, clients)
+before_snapshot(lambda: (clients.dynamodb, clients.sqs, clients.s3, clients.secretsmanager))
+after_restore(renew_randomness)
 
 
 # The IT Glue secret is part of the path: the path is never logged (POWERTOOLS_LOGGER_LOG_EVENT
@@ -35,7 +42,7 @@ def handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dict[str, 
     metrics.add_metric(
         name=f"Webhook_{result.provider}_{result.outcome}", unit=MetricUnit.Count, value=1
     )
-    if result.outcome.startswith("rejected_"):
+    if result.rejected:
         metrics.add_metric(name="WebhookRejected", unit=MetricUnit.Count, value=1)
     return {
         "statusCode": result.status_code,

@@ -70,10 +70,10 @@ def _organizations(text: str) -> list[str]:
     ).organizations()
     chosen = []
     for item in wanted:
-        match = [o["id"] for o in known if item in (o["id"], str(o.get("name", "")))]
-        match = match or [o["id"] for o in known if str(o.get("name", "")).lower() == item.lower()]
+        match = [o.id for o in known if item in (o.id, o.name)]
+        match = match or [o.id for o in known if o.name.lower() == item.lower()]
         if not match:
-            names = ", ".join(str(o.get("name")) for o in known) or "none yet (sync first)"
+            names = ", ".join(o.name for o in known) or "none yet (sync first)"
             fail(f"no organization '{item}'. Known: {names}")
         chosen += match
     return sorted(set(chosen))

@@ -107,7 +107,7 @@ def _organization_name(clients: AwsClients, table: str, organization_id: str) ->
         organizations = StateStore(clients.dynamodb, table).organizations()
     except GluekbError:
         return None  # the name is a nicety; the outcome stands without it
-    return next((str(o["name"]) for o in organizations if o["id"] == organization_id), None)
+    return next((o.name for o in organizations if o.id == organization_id), None)
 
 
 def _print(report: dict[str, Any]) -> None:

@@ -165,7 +165,10 @@ def provision(project: Path | None, stack_name: str, parameters: tuple[str, ...]
         )
         clients = AwsClients(settings.aws_region, settings.aws_endpoint_url)
         template.account_id = clients._client("sts").get_caller_identity()["Account"]
-        secrets = {"WebhookSecret": json.dumps({"signing_secret": token_urlsafe(36)})}
+        secrets = {
+            "WebhookSecret": json.dumps({"signing_secret": token_urlsafe(36)}),
+            "ConsoleSessionSecret": json.dumps({"session_secret": token_urlsafe(48)}),
+        }
         report = Provisioner(
             template,
             clients,

@@ -6,7 +6,7 @@ import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, cast
 
 import click
 
@@ -14,8 +14,14 @@ from gluekb.errors import GluekbError
 from gluekb.models.repos import RepoProvider
 from gluekb_dev.cli.context import fail, use_stack
 
+if TYPE_CHECKING:
+    from gluekb.adapters.repo_registry import RepoRegistry
+    from gluekb.adapters.sqs import JobQueue
+    from gluekb.adapters.state_store import StateStore
+    from gluekb.ports.state import OrganizationSource
 
-def _services() -> tuple[Any, Any, Any]:
+
+def _services() -> tuple[RepoRegistry, StateStore, JobQueue]:
     from gluekb.adapters.aws import AwsClients
     from gluekb.adapters.repo_registry import RepoRegistry
     from gluekb.adapters.sqs import JobQueue
@@ -31,12 +37,11 @@ def _services() -> tuple[Any, Any, Any]:
     )
 
 
-def _organization(state: Any, reference: str) -> str:
+def _organization(state: OrganizationSource, reference: str) -> str:
     wanted = reference.strip().lower()
-    for entry in state.organizations():
-        names = (str(entry["id"]), str(entry.get("name", "")), str(entry.get("short_name") or ""))
-        if reference.strip() == names[0] or wanted in (names[1].lower(), names[2].lower()):
-            return str(entry["id"])
+    for organization in state.organizations():
+        if reference.strip() == organization.id or organization.is_named(wanted):
+            return organization.id
     fail(f"no organization {reference!r} (see `gluekb sync`; ids and names are accepted)")
 
 

@@ -50,9 +50,7 @@ async def _sync(selector: str | None, mode: Mode, quiet: bool) -> dict[str, Any]
     clients = AwsClients.from_settings(settings)
     jobs = sync_jobs(settings, clients)
     discovery = await purging_discovery(settings, clients).run()
-    organizations = {
-        o["id"]: str(o.get("name", o["id"])) for o in jobs.stores.state.organizations()
-    }
+    organizations = {o.id: o.name for o in jobs.stores.state.organizations()}
     chosen = _choose(organizations, selector)
 
     summary: dict[str, Any] = _purges(discovery, quiet)

@@ -105,7 +105,7 @@ def sync_progress(clients: AwsClients, template: Template) -> dict[str, Any]:
     """Organizations synced and index jobs waiting, for `gluekb up`'s progress line."""
     state = StateStore(clients.dynamodb, template.physical["StateTable"].ref)
     organizations = state.organizations()
-    states = [state.sync_status(o["id"]).state for o in organizations]
+    states = [state.sync_status(o.id).state for o in organizations]
     attributes = clients.sqs.get_queue_attributes(
         QueueUrl=template.physical["IndexQueue"].ref,
         AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],

@@ -1,5 +1,6 @@
-"""The MCP tools, one module per area. Each tool is a thin call into a gluekb service; its
-docstring is written for the model that reads it (what, when, arguments, what comes back)."""
+"""The MCP tools, one class per area (its services injected, as awslabs/mcp does). Each tool is a
+method: a thin call into a gluekb service whose docstring is written for the model that reads
+it (what, when, arguments, what comes back)."""
 
 from typing import Any
 
@@ -7,7 +8,10 @@ from mcp.server.mcpserver import MCPServer
 
 from gluekb.wiring.query import QueryServices
 from mcp_server.auth import Tenancy
-from mcp_server.tools import knowledge, passwords, records, sync
+from mcp_server.tools.knowledge import KnowledgeTools
+from mcp_server.tools.passwords import PasswordTools
+from mcp_server.tools.records import RecordTools
+from mcp_server.tools.sync import SyncTools
 
 TOOL_NAMES = (
     "query_documentation",
@@ -25,7 +29,11 @@ TOOL_NAMES = (
 
 
 def register_tools(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) -> None:
-    knowledge.register(server, services, tenancy)
-    records.register(server, services, tenancy)
-    passwords.register(server, services, tenancy)
-    sync.register(server, services, tenancy)
+    """Every tool, each a method of its area's class over the services and tenancy given."""
+    for tools in (
+        KnowledgeTools(services, tenancy),
+        RecordTools(services, tenancy),
+        PasswordTools(services, tenancy),
+        SyncTools(services, tenancy),
+    ):
+        tools.register(server)

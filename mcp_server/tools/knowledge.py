@@ -27,9 +27,19 @@ class SimilarIssues(BaseModel):
     note: str
 
 
-def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) -> None:
-    @server.tool(annotations=READ_ONLY)
+class KnowledgeTools:
+    """The question, search and similar-issue tools, over the query services."""
+
+    def __init__(self, services: QueryServices, tenancy: Tenancy) -> None:
+        self.services = services
+        self.tenancy = tenancy
+
+    def register(self, server: MCPServer[Any]) -> None:
+        for tool in (self.query_documentation, self.search, self.find_similar_issues):
+            server.add_tool(tool, annotations=READ_ONLY)
+
     def query_documentation(
+        self,
         ctx: Context[Any, Any],
         query: Annotated[
             str,
@@ -59,13 +69,13 @@ def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) 
         say so; do not invent an answer. `degraded: true` means semantic search was unavailable
         and only keyword matching was used. Quote sources when you answer a person.
         """
-        principal = tenancy.principal(ctx)
-        return services.answers.ask(
+        principal = self.tenancy.principal(ctx)
+        return self.services.answers.ask(
             principal, AskRequest(question=query, organization=organization)
         )
 
-    @server.tool(annotations=READ_ONLY)
     def search(
+        self,
         ctx: Context[Any, Any],
         query: Annotated[
             str,
@@ -105,12 +115,12 @@ def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) 
         `snippet` with matched words in <mark>...</mark>, `score` and `matched_by` (exact,
         bm25, knn). An empty list means nothing matched.
         """
-        principal = tenancy.principal(ctx)
+        principal = self.tenancy.principal(ctx)
         request = SearchRequest(query=query, organization=organization, types=types, limit=limit)
-        return services.search.search(principal, request)
+        return self.services.search.search(principal, request)
 
-    @server.tool(annotations=READ_ONLY)
     def find_similar_issues(
+        self,
         ctx: Context[Any, Any],
         text: Annotated[
             str,
@@ -139,11 +149,11 @@ def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) 
         tickets have been imported yet): that is an answer, not an error. Needs the API key's
         `tickets` scope.
         """
-        principal = tenancy.principal(ctx)
+        principal = self.tenancy.principal(ctx)
         found = similar_tickets(
             principal,
-            services.search,
-            services.directory,
+            self.services.search,
+            self.services.directory,
             text,
             organization=organization,
             limit=limit,

@@ -14,9 +14,18 @@ from mcp_server.auth import Tenancy
 REVEAL = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False)
 
 
-def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) -> None:
-    @server.tool(name="get_password", annotations=REVEAL)
+class PasswordTools:
+    """The password tool: metadata for anyone, the value only when allowed, audited."""
+
+    def __init__(self, services: QueryServices, tenancy: Tenancy) -> None:
+        self.services = services
+        self.tenancy = tenancy
+
+    def register(self, server: MCPServer[Any]) -> None:
+        server.add_tool(self.get_password_tool, name="get_password", annotations=REVEAL)
+
     async def get_password_tool(
+        self,
         ctx: Context[Any, Any],
         id: Annotated[
             str,
@@ -52,8 +61,8 @@ def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) 
         `revealed: false`, no value, and a `note` saying why. An empty reason is refused.
         Give the value only to the person who asked, and do not repeat it afterwards.
         """
-        principal = await tenancy.principal_async(ctx)
-        source = ItGlueReveals(services.itglue)
+        principal = await self.tenancy.principal_async(ctx)
+        source = ItGlueReveals(self.services.itglue)
         return await get_password(
-            principal, services.catalog, services.audit_log, source, id, reason, via="mcp"
+            principal, self.services.catalog, self.services.audit_log, source, id, reason, via="mcp"
         )

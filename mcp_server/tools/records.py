@@ -20,9 +20,24 @@ class OrganizationList(BaseModel):
     organizations: list[OrganizationView]
 
 
-def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) -> None:
-    @server.tool(annotations=READ_ONLY)
-    def list_organizations(ctx: Context[Any, Any]) -> OrganizationList:
+class RecordTools:
+    """Organizations and records: the tools that list, read, filter, walk and export them."""
+
+    def __init__(self, services: QueryServices, tenancy: Tenancy) -> None:
+        self.services = services
+        self.tenancy = tenancy
+
+    def register(self, server: MCPServer[Any]) -> None:
+        for tool in (
+            self.list_organizations,
+            self.get_record,
+            self.find_configurations,
+            self.get_dependencies,
+            self.export_documentation,
+        ):
+            server.add_tool(tool, annotations=READ_ONLY)
+
+    def list_organizations(self, ctx: Context[Any, Any]) -> OrganizationList:
         """List the organizations (the MSP's clients) you may query, with their sync state.
 
         Use this to learn which clients exist and how they are spelled, to resolve a client a
@@ -33,13 +48,12 @@ def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) 
         (never, queued, running, ok, failed) and `last_synced_at`. Organizations your API key
         may not see are not listed.
         """
-        principal = tenancy.principal(ctx)
+        principal = self.tenancy.principal(ctx)
         return OrganizationList(
-            organizations=organizations.list_organizations(principal, services.state)
+            organizations=organizations.list_organizations(principal, self.services.state)
         )
 
-    @server.tool(annotations=READ_ONLY)
-    def get_record(ctx: Context[Any, Any], id: RecordId) -> RecordView:
+    def get_record(self, ctx: Context[Any, Any], id: RecordId) -> RecordView:
         """Read one documented record in full: every field, and how it relates to others.
 
         Use this after search, query_documentation or find_configurations gave you a record id
@@ -53,11 +67,11 @@ def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) 
         relation), `passwords` attached to it (names only: use get_password for a value), the
         organization, type, IT Glue `url` and when it was last synced.
         """
-        principal = tenancy.principal(ctx)
-        return records.get_record(principal, services.catalog, id)
+        principal = self.tenancy.principal(ctx)
+        return records.get_record(principal, self.services.catalog, id)
 
-    @server.tool(annotations=READ_ONLY)
     def find_configurations(
+        self,
         ctx: Context[Any, Any],
         organization: OrganizationRef,
         type: Annotated[
@@ -98,19 +112,19 @@ def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) 
         `primary_ip`, every IP in `ips`, and the IT Glue `url`. An empty list means no device
         matches.
         """
-        principal = tenancy.principal(ctx)
+        principal = self.tenancy.principal(ctx)
         return records.find_configurations(
             principal,
-            services.state,
-            services.catalog,
+            self.services.state,
+            self.services.catalog,
             organization,
             type_label=type,
             name=name,
             ip=ip,
         )
 
-    @server.tool(annotations=READ_ONLY)
     def get_dependencies(
+        self,
         ctx: Context[Any, Any],
         id: RecordId,
         direction: Annotated[
@@ -138,11 +152,11 @@ def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) 
         and `distance` (hops from the starting record). An empty list means no documented
         relationships in that direction.
         """
-        principal = tenancy.principal(ctx)
-        return records.related(principal, services.catalog, id, direction, depth)
+        principal = self.tenancy.principal(ctx)
+        return records.related(principal, self.services.catalog, id, direction, depth)
 
-    @server.tool(annotations=READ_ONLY)
     def export_documentation(
+        self,
         ctx: Context[Any, Any],
         organization: OrganizationRef,
         format: Annotated[
@@ -162,5 +176,7 @@ def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) 
         they are used; never the values). Each record lists its fields as documented and its
         source id and IT Glue link.
         """
-        principal = tenancy.principal(ctx)
-        return export_runbook(principal, services.state, services.catalog, organization).content
+        principal = self.tenancy.principal(ctx)
+        return export_runbook(
+            principal, self.services.state, self.services.catalog, organization
+        ).content

@@ -13,15 +13,27 @@ from mcp_server.auth import Tenancy
 from mcp_server.tools.knowledge import READ_ONLY
 from mcp_server.tools.params import OptionalOrganization, OrganizationRef
 
+# Queues a sync: changes nothing itself, and asking twice queues the same work.
+QUEUES_WORK = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True)
+
 
 class SyncStatusList(BaseModel):
     statuses: list[SyncStatusView]
 
 
-def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) -> None:
-    @server.tool(annotations=READ_ONLY)
+class SyncTools:
+    """How fresh the documentation is, and asking for a refresh."""
+
+    def __init__(self, services: QueryServices, tenancy: Tenancy) -> None:
+        self.services = services
+        self.tenancy = tenancy
+
+    def register(self, server: MCPServer[Any]) -> None:
+        server.add_tool(self.sync_status, annotations=READ_ONLY)
+        server.add_tool(self.trigger_sync, annotations=QUEUES_WORK)
+
     def sync_status(
-        ctx: Context[Any, Any], organization: OptionalOrganization = None
+        self, ctx: Context[Any, Any], organization: OptionalOrganization = None
     ) -> SyncStatusList:
         """Report how fresh an organization's documentation is: the last IT Glue sync.
 
@@ -35,19 +47,15 @@ def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) 
         latest run, record counts per resource type in `resources`, and `errors` of the
         latest run.
         """
-        principal = tenancy.principal(ctx)
+        principal = self.tenancy.principal(ctx)
         if organization is not None:
             return SyncStatusList(
-                statuses=[organizations.sync_status(principal, services.state, organization)]
+                statuses=[organizations.sync_status(principal, self.services.state, organization)]
             )
-        return SyncStatusList(statuses=organizations.sync_statuses(principal, services.state))
+        return SyncStatusList(statuses=organizations.sync_statuses(principal, self.services.state))
 
-    @server.tool(
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=True
-        )
-    )
     def trigger_sync(
+        self,
         ctx: Context[Any, Any],
         organization: OrganizationRef,
         mode: Annotated[
@@ -69,7 +77,7 @@ def register(server: MCPServer[Any], services: QueryServices, tenancy: Tenancy) 
 
         Returns `organization_id`, `mode`, `state: queued` and `queued_at`.
         """
-        principal = tenancy.principal(ctx)
+        principal = self.tenancy.principal(ctx)
         return organizations.queue_sync(
-            principal, services.state, services.sync_queue, organization, mode
+            principal, self.services.state, self.services.sync_queue, organization, mode
         )

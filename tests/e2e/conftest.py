@@ -1,4 +1,5 @@
-"""A real local stack (moto process, Lambda runtime processes, worker) driven from the tests."""
+"""A real local stack (moto process, Lambda runtime processes, worker) driven from the tests.
+The synced demo stack (`synced_stack`) is in tests/conftest.py: the browser tests share it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 from gluekb.adapters.aws import AwsClients
 from gluekb_dev.stack.embedded import EmbeddedStack, EmbeddedStackConfig
-from tests.support import ROOT, FakeClock, LoopThread, wait_until
+from tests.support import ROOT, FakeClock, LoopThread
 
 # Short visibility and two receives: failed records reach the DLQ in seconds, not minutes.
 FAST_RETRY = {
@@ -81,25 +82,6 @@ def stop_stack(running: RunningStack) -> None:
         running.loop.run(running.stack.stop())
     finally:
         running.loop.close()
-
-
-@pytest.fixture(scope="session")
-def synced_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    """The demo tenant synced and indexed through the real path (schedule -> sync_worker ->
-    index queue -> worker), shared by every test that queries it. IT Glue allows 3000 requests
-    per 5 minutes, so the demo's first sync may run faster than the 9/s steady pace."""
-    clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
-    running = start_stack(
-        tmp_path_factory.mktemp("synced-home"),
-        clock,
-        first_sync=True,
-        environment={"GLUEKB_ITGLUE_MAX_REQUESTS_PER_S": "40"},
-    )
-    try:
-        wait_until(running.synced, timeout_s=900, every_s=2)
-        yield running
-    finally:
-        stop_stack(running)
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,7 @@ from gluekb.adapters.audit_log import AuditLog
 from gluekb_dev.demo.tenant import OrgFacts, Tenant, TenantStore
 from mcp_server.tools import TOOL_NAMES
 from tests.e2e.conftest import RunningStack
+from tests.mcp_support import error_text, ok, text_of
 from tests.support import ROOT, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -96,24 +97,6 @@ class Mcp:
     def audit(self, org: str, record_id: str) -> list[Any]:
         log = AuditLog(self.stack.clients.dynamodb, self.stack.resource("AuditTable"))
         return log.entries(self.facts(org).id, record_id)
-
-
-def ok(result: CallToolResult) -> Any:
-    assert not result.is_error, result.content
-    data = result.structured_content
-    assert isinstance(data, dict)
-    return data["result"] if set(data) == {"result"} else data
-
-
-def error_text(result: CallToolResult) -> str:
-    assert result.is_error, result.structured_content
-    text = "".join(getattr(block, "text", "") for block in result.content)
-    assert "Traceback" not in text
-    return text
-
-
-def text_of(result: CallToolResult) -> str:
-    return "".join(getattr(block, "text", "") for block in result.content)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ import pytest
 from pydantic import SecretStr
 
 from gluekb.adapters.state_store import StateStore
+from gluekb.models.organizations import RegisteredOrganization
 from tests.e2e.conftest import RunningStack
 from tests.git_support import LocalRepo
 from tests.support import ROOT, wait_until
@@ -66,7 +67,7 @@ def test_a_pushed_commit_becomes_searchable_and_a_removed_file_unsearchable(
 ) -> None:
     stack = running_stack
     StateStore(stack.clients.dynamodb, stack.resource("StateTable")).put_organization(
-        ORG, "Northwind Traders", {}
+        RegisteredOrganization(id=ORG, name="Northwind Traders")
     )
     repo = LocalRepo(tmp_path)
     repo.write("README.md", "# Northwind runbooks\n\nStart here.\n")

@@ -19,9 +19,10 @@ import pytest
 from moto.ses.models import ses_backends
 
 from gluekb.adapters.ticket_store import TicketStore
-from gluekb.models.tickets import MailOutcome
+from gluekb.models.documents import IndexJob
+from gluekb.models.tickets import MailOutcome, TicketChanges
 from tests.mail_support import SUPPORT, big_message, mail, s3_event, seed_organizations, ses_key
-from tests.support import LambdaContext, environment, event, load_handler
+from tests.support import LambdaContext, environment, event, load_handler, take_messages
 
 MAIL_BUCKET = "gluekb-local-mail-123456789012"
 TICKETS = "gluekb-local-tickets"
@@ -52,19 +53,11 @@ class Desk:
         messages = ses_backends["123456789012"]["us-east-1"].sent_messages
         return [email.message_from_string(m.raw_data, policy=policy.default) for m in messages]
 
-    def index_jobs(self) -> list[dict[str, Any]]:
+    def index_jobs(self) -> list[IndexJob]:
+        """The index jobs queued so far, taken off the queue."""
         sqs = self.clients.sqs
         url = sqs.get_queue_url(QueueName="gluekb-local-index")["QueueUrl"]
-        jobs = []
-        while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-            jobs += [json.loads(m["Body"]) for m in got]
-            sqs.delete_message_batch(
-                QueueUrl=url,
-                Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)
-                ],
-            )
-        return jobs
+        return [IndexJob.model_validate_json(body) for body in take_messages(sqs, url)]
 
 
 @pytest.fixture
@@ -96,9 +89,9 @@ def test_a_plain_message_becomes_a_classified_ticket_of_the_senders_organization
     assert message.authentication is not None and message.authentication.dkim == "PASS"
     # And it was queued for indexing as a conversation of the organization
     (job,) = desk.index_jobs()
-    assert job["source_id"] == "ticket:T-1001" and job["organization_id"] == "1001"
-    assert job["document"]["kind"] == "conversation"
-    assert job["document"]["source_type"] == "ticket"
+    assert job.source_id == "ticket:T-1001" and job.organization_id == "1001"
+    assert job.document is not None and job.document.kind == "conversation"
+    assert job.document.source_type == "ticket"
     # And Jane got an acknowledgement, threaded to her message, with the ticket number
     (ack,) = desk.sent()
     assert ack["To"] == "jane.doe@acmecorp.com" and ack["From"].addresses[0].addr_spec == SUPPORT
@@ -221,7 +214,7 @@ def test_a_forwarded_message_is_a_new_ticket_even_with_references(desk: Desk) ->
 def test_a_reply_reopens_a_resolved_ticket(desk: Desk) -> None:
     created = desk.deliver(mail("plain.eml"))
     assert created.ticket_id is not None
-    desk.tickets.update(created.ticket_id, {"status": "resolved"}, datetime.now(UTC))
+    desk.tickets.update(created.ticket_id, TicketChanges(status="resolved"), datetime.now(UTC))
     desk.deliver(mail("reply_in_reply_to.eml"))
     ticket = desk.tickets.get(created.ticket_id)
     assert ticket is not None and ticket.status == "open"
@@ -357,7 +350,8 @@ def test_a_message_with_no_text_at_all_is_still_a_ticket(desk: Desk) -> None:
     ticket = desk.tickets.get(str(outcome.ticket_id))
     assert ticket is not None and ticket.subject == "(no subject)"
     (job,) = desk.index_jobs()
-    assert "IMG_0042.jpeg" in job["document"]["messages"][0]["text"]
+    assert job.document is not None
+    assert "IMG_0042.jpeg" in job.document.messages[0].text
     # And a message with nothing in it at all is rejected, with the reason
     empty = desk.deliver(b"From: sam.lee@bluebirdbakery.com\r\nMessage-ID: <e@x>\r\n\r\n")
     assert empty.status == "rejected" and "empty message" in (empty.reason or "")

@@ -42,6 +42,7 @@ from gluekb_dev.stack.template import Template
 from mcp_server.auth import Tenancy
 from mcp_server.server import create_server
 from mcp_server.tools import TOOL_NAMES
+from tests.mcp_support import error_text, ok, text_of
 from tests.support import ROOT, environment, template_sync_stores
 
 ITGLUE_KEY = "ITG.mcp-test-key"
@@ -109,20 +110,6 @@ class Rig:
         return f"itglue:passwords:{record['id']}", self.tenant.secrets[str(record["id"])]
 
 
-def ok(result: CallToolResult) -> Any:
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    data = result.structured_content
-    return data.get("result", data) if set(data) == {"result"} else data
-
-
-def error_text(result: CallToolResult) -> str:
-    assert result.is_error, result.structured_content
-    text = "".join(getattr(block, "text", "") for block in result.content)
-    assert "Traceback" not in text and 'File "' not in text
-    return text
-
-
 @pytest.fixture(scope="module")
 def rig(demo_tenant_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     from moto import mock_aws
@@ -135,9 +122,11 @@ def rig(demo_tenant_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     with mock_aws(), server.running():
         template = Template(ROOT / "template.yaml", LOCAL_PARAMETERS)
         clients = AwsClients("us-east-1")
-        Provisioner(
-            template, clients, {"WebhookSecret": '{"signing_secret":"x"}'}, tls=False
-        ).provision()
+        secrets = {
+            "WebhookSecret": '{"signing_secret":"x"}',
+            "ConsoleSessionSecret": '{"session_secret":"console-session-secret-for-tests-0123"}',
+        }
+        Provisioner(template, clients, secrets, tls=False).provision()
         env = template.function_environment("api")
         local = {
             "GLUEKB_SEARCH_BACKEND": "embedded",
@@ -280,7 +269,7 @@ def test_the_runbook_groups_assets_and_holds_no_password_value(rig: Rig) -> None
     acme = rig.facts("Acme Corp")
     result = rig.call(rig.reader(), "export_documentation", {"organization": "Acme Corp"})
     assert not result.is_error
-    markdown = "".join(getattr(b, "text", "") for b in result.content)
+    markdown = text_of(result)
     assert markdown.startswith("# Acme Corp: run-book")
     for section in ("## Configurations", "## Contacts", "## Passwords (metadata only)"):
         assert section in markdown

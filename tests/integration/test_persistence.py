@@ -13,7 +13,10 @@ from gluekb_dev.stack.provision import Provisioner
 from gluekb_dev.stack.template import DEFAULT_ACCOUNT_ID, Template
 from tests.support import ROOT
 
-SECRETS = {"WebhookSecret": '{"signing_secret":"s3cr3t"}'}
+SECRETS = {
+    "WebhookSecret": '{"signing_secret":"s3cr3t"}',
+    "ConsoleSessionSecret": '{"session_secret":"console-session-secret-for-tests-0123456789"}',
+}
 
 
 def _provision() -> AwsClients:

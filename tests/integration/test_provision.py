@@ -49,9 +49,11 @@ def test_tables_and_receipt_rules_exist(moto_stack: dict[str, Any]) -> None:
 def test_provisioning_twice_changes_nothing(moto_stack: dict[str, Any]) -> None:
     template, clients = moto_stack["template"], moto_stack["clients"]
     before = dict(template.physical)
-    report = Provisioner(
-        template, clients, {"WebhookSecret": '{"signing_secret":"s3cr3t"}'}, tls=False
-    ).provision()
+    secrets = {
+        "WebhookSecret": '{"signing_secret":"s3cr3t"}',
+        "ConsoleSessionSecret": '{"session_secret":"console-session-secret-for-tests-0123456789"}',
+    }
+    report = Provisioner(template, clients, secrets, tls=False).provision()
     assert {k: template.physical[k] for k in before} == before
     assert "ApiFunction" in report.skipped and "OpenSearchDomain" in report.skipped
 

@@ -15,6 +15,7 @@ import pytest
 from gluekb.adapters.itglue import ItGlueClient
 from gluekb.adapters.rate_limit import Unlimited
 from gluekb.adapters.sqs import JobQueue
+from gluekb.adapters.state_store import StateStore
 from gluekb.errors import UpstreamError
 from gluekb.models.auth import Principal
 from gluekb.models.sync import PurgeJob
@@ -41,6 +42,15 @@ def synced(sync_rig: Rig) -> Rig:  # noqa: F811 - the imported fixture
 async def discover_with(rig: Rig, purge: Any, **client_options: Any) -> Any:
     async with rig.client(**client_options) as client:
         return await discover(client, rig.stores.state, datetime.now(UTC), purge)
+
+
+def state_table(rig: Rig) -> StateStore:
+    """The state table the rig's sync writes, with its reads (discovery status, purges)."""
+    return StateStore(rig.clients.dynamodb, rig.settings.state_table)
+
+
+def registered(rig: Rig) -> set[str]:
+    return {o.id for o in rig.stores.state.organizations()}
 
 
 def remove_from_itglue(rig: Rig, organization_id: str) -> None:
@@ -77,20 +87,20 @@ def test_an_organization_gone_from_it_glue_is_purged_after_the_next_discovery(
     assert {j.source_id for j in jobs if j.op == "delete"} == before
     assert all(j.op == "delete" for j in jobs)
     # ... and its registry entry, checkpoints and sync status
-    assert BLUEBIRD not in rig.stores.state.organization_ids()
+    assert BLUEBIRD not in registered(rig)
     assert rig.stores.state.checkpoint(BLUEBIRD, "documents").high_water is None
     assert rig.stores.state.sync_status(BLUEBIRD).state == "never"
     # ... while the other organization is untouched and a key naming both still works for it
     assert rig.catalog(INITECH) == initech
     assert [o.id for o in organizations.list_organizations(key, rig.stores.state)] == [INITECH]
     # ... and the discovery status says what was purged (to a key that named it)
-    seen = organizations.discovery_status(key, rig.stores.state)
+    seen = organizations.discovery_status(key, state_table(rig))
     assert [p.organization_id for p in seen.recent_purges] == [BLUEBIRD]
     assert seen.purged[0].records == len(before)
     other = Principal(
         key_id="k2", name="x", organizations=frozenset({INITECH}), scopes=frozenset({"search"})
     )
-    assert organizations.discovery_status(other, rig.stores.state).recent_purges == []
+    assert organizations.discovery_status(other, state_table(rig)).recent_purges == []
 
 
 def test_a_failed_discovery_purges_nothing(synced: Rig) -> None:
@@ -104,10 +114,10 @@ def test_a_failed_discovery_purges_nothing(synced: Rig) -> None:
     with pytest.raises(UpstreamError):
         asyncio.run(discover_with(rig, OrganizationPurge(rig.stores)))
     assert rig.catalog(BLUEBIRD) == before
-    assert BLUEBIRD in rig.stores.state.organization_ids()
+    assert BLUEBIRD in registered(rig)
     assert rig.index_jobs() == []
-    status = rig.stores.state.discovery_status()
-    assert status.error and status.purged == [] and rig.stores.state.recent_purges() == []
+    status = state_table(rig).discovery_status()
+    assert status.error and status.purged == [] and state_table(rig).recent_purges() == []
 
 
 def test_a_partial_discovery_purges_nothing(synced: Rig) -> None:
@@ -148,7 +158,7 @@ def test_the_scheduled_discovery_has_the_sync_worker_purge(synced: Rig) -> None:
     sqs = rig.clients.sqs
     queue_url = sqs.create_queue(QueueName="purge-test-sync")["QueueUrl"]
     queue = JobQueue(sqs, queue_url)
-    discovery = OrganizationDiscovery(rig.client, rig.stores.state, queue, QueuedPurge(queue))
+    discovery = OrganizationDiscovery(rig.client, state_table(rig), queue, QueuedPurge(queue))
 
     # When it runs, Then it queues the purge instead of deleting in a one-minute Lambda
     status = asyncio.run(discovery.run())

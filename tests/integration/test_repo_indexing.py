@@ -18,7 +18,7 @@ from gluekb.models.repos import RepoIndexJob, RepoRegistration
 from gluekb.services.indexing.chunking import chunk_document
 from gluekb.services.repos.registration import register_repo
 from tests.git_support import LocalRepo
-from tests.support import LambdaContext, environment, load_handler
+from tests.support import LambdaContext, environment, load_handler, take_messages
 
 STATE = "gluekb-local-state"
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -85,13 +85,8 @@ def run(worker: ModuleType, job: RepoIndexJob) -> dict[str, Any]:
 def index_jobs(moto_stack: dict[str, Any]) -> dict[str, IndexJob]:
     sqs = moto_stack["clients"].sqs
     url = sqs.get_queue_url(QueueName="gluekb-local-index")["QueueUrl"]
-    jobs: dict[str, IndexJob] = {}
-    while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        for message in got:
-            job = IndexJob.model_validate_json(message["Body"])
-            jobs[job.source_id.rsplit(":", 1)[-1]] = job
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return jobs
+    jobs = [IndexJob.model_validate_json(body) for body in take_messages(sqs, url)]
+    return {job.source_id.rsplit(":", 1)[-1]: job for job in jobs}
 
 
 def push_job(

@@ -12,16 +12,20 @@ from gluekb.adapters.embedded_index import EmbeddedIndex
 from gluekb.adapters.embedder import HttpEmbedder
 from gluekb.models.auth import Principal
 from gluekb.models.index import Chunk, ReplaceSource
+from gluekb.models.organizations import RegisteredOrganization
 from gluekb.services.query.cache import QueryCache
 from gluekb.services.query.search import SearchRequest, SearchService
 
-ORGS = [{"id": "1", "name": "Acme Corp"}, {"id": "2", "name": "Contoso"}]
+ORGS = [
+    RegisteredOrganization(id="1", name="Acme Corp"),
+    RegisteredOrganization(id="2", name="Contoso"),
+]
 
 
 class Registry:
     """The organization registry as the state table holds it."""
 
-    def organizations(self) -> list[dict[str, Any]]:
+    def organizations(self) -> list[RegisteredOrganization]:
         return ORGS
 
 

@@ -17,6 +17,7 @@ import pytest
 from gluekb.adapters.aws import AwsClients
 from gluekb.adapters.itglue import ItGlueAuthError, ItGlueClient
 from gluekb.adapters.rate_limit import DynamoDbTokenBucket, RateLimiter, Unlimited
+from gluekb.adapters.raw_store import RawRecordStore
 from gluekb.models.documents import IndexJob
 from gluekb.models.sync import ResourceSummary, SyncJob, SyncStatus
 from gluekb.services.sync.organization_sync import (
@@ -26,13 +27,15 @@ from gluekb.services.sync.organization_sync import (
     SyncStores,
     discover_organizations,
 )
+from gluekb.settings import SyncWorkerSettings
+from gluekb.wiring.sync import sync_stores
 from gluekb_dev.demo.server import DemoItGlueServer, DemoServerConfig, Faults
 from gluekb_dev.demo.tenant import TenantStore
 from gluekb_dev.stack.embedded import LOCAL_PARAMETERS
 from gluekb_dev.stack.provision import Provisioner
 from gluekb_dev.stack.template import Template
 from tests.integration.test_itglue_rate_limit_dynamodb import max_in_any_window
-from tests.support import ROOT, template_sync_stores
+from tests.support import ROOT, take_messages, template_sync_settings
 
 KEY = "ITG.sync-test-key"
 TYPES = (
@@ -49,10 +52,25 @@ TYPES = (
 @dataclass
 class Rig:
     clients: AwsClients
+    settings: SyncWorkerSettings
     stores: SyncStores
     server: DemoItGlueServer
     tenant: TenantStore
     stack: str
+
+    @classmethod
+    def of(
+        cls, template: Template, clients: AwsClients, server: DemoItGlueServer, tenant: TenantStore
+    ) -> Rig:
+        """A rig over `template`'s stack, with the sync's stores built as sync_worker does."""
+        settings = template_sync_settings(template)
+        stores = sync_stores(settings, clients)
+        return cls(clients, settings, stores, server, tenant, template.stack_name)
+
+    @property
+    def raw(self) -> RawRecordStore:
+        """The raw records the sync stored, read back."""
+        return RawRecordStore(self.clients.s3, self.settings.raw_bucket)
 
     def client(
         self, *, limiter: RateLimiter | None = None, page_size: int = 1000, key: str = KEY
@@ -96,22 +114,9 @@ class Rig:
             return summary
 
     def index_jobs(self) -> list[IndexJob]:
-        """Everything on the index queue (drained)."""
-        sqs, url = self.clients.sqs, self.stores.index_queue.url
-        jobs: list[IndexJob] = []
-        while True:
-            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300)
-            messages = got.get("Messages", [])
-            if not messages:
-                return jobs
-            jobs += [IndexJob.model_validate_json(m["Body"]) for m in messages]
-            sqs.delete_message_batch(
-                QueueUrl=url,
-                Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                    for i, m in enumerate(messages)
-                ],
-            )
+        """Everything on the index queue, taken off it."""
+        bodies = take_messages(self.clients.sqs, self.settings.index_queue_url)
+        return [IndexJob.model_validate_json(body) for body in bodies]
 
     def catalog(self, org: str, kind: str | None = None) -> dict[str, str]:
         """source_id -> hash of an organization's records (of one type), from one query."""
@@ -135,14 +140,7 @@ def rig(moto_stack: dict[str, Any], demo_tenant_dir: Path, tmp_path: Path) -> It
     shutil.copytree(demo_tenant_dir, tenant_dir)
     server = DemoItGlueServer(tenant_dir, DemoServerConfig(api_key=KEY, rate_limit=1_000_000))
     with server.running():
-        clients = moto_stack["clients"]
-        yield Rig(
-            clients,
-            template_sync_stores(moto_stack["template"], clients),
-            server,
-            TenantStore(tenant_dir),
-            "gluekb-local",
-        )
+        yield Rig.of(moto_stack["template"], moto_stack["clients"], server, TenantStore(tenant_dir))
 
 
 def tenant_ids(rig: Rig, org: str, kind: str) -> set[str]:
@@ -165,8 +163,8 @@ def test_a_full_sync_stores_every_record_exactly_once(rig: Rig) -> None:
             assert stored.get(kind, set()) == tenant_ids(rig, org, kind), (org, kind)
     # And each record has one raw object and was queued for indexing once
     catalog_total = sum(len(rig.catalog(o)) for o in statuses)
-    assert len(rig.stores.raw.keys(next(iter(statuses)))) > 0
-    raw_total = sum(len(rig.stores.raw.keys(o)) for o in statuses)
+    assert len(rig.raw.keys(next(iter(statuses)))) > 0
+    raw_total = sum(len(rig.raw.keys(o)) for o in statuses)
     assert raw_total == catalog_total
     upserts = Counter(j.source_id for j in jobs if j.op == "upsert")
     assert len(upserts) == catalog_total and set(upserts.values()) == {1}
@@ -219,7 +217,7 @@ def test_an_incremental_sync_picks_up_exactly_what_changed(rig: Rig) -> None:
     assert upserted == expected_upserts
     assert deleted == expected_deletes
     tenant = rig.tenant.load()
-    for org in {o["id"] for o in rig.stores.state.organizations()}:
+    for org in {o.id for o in rig.stores.state.organizations()}:
         stored = rig.catalog_ids(org)
         for kind in TYPES:
             expected = {f"itglue:{kind}:{r['id']}" for r in tenant.of_organization(kind, org)}
@@ -249,15 +247,15 @@ def test_a_sync_killed_mid_pagination_resumes_to_the_same_store(
     # And the store equals a clean full sync into a second stack
     clean_clients = moto_stack["clients"]
     clean_template = Template(ROOT / "template.yaml", LOCAL_PARAMETERS, stack_name="clean")
-    Provisioner(clean_template, clean_clients, {"WebhookSecret": "{}"}, tls=False).provision()
-    clean_stores = template_sync_stores(clean_template, clean_clients)
-    clean = Rig(clean_clients, clean_stores, rig.server, rig.tenant, "clean")
+    secrets = {"WebhookSecret": "{}", "ConsoleSessionSecret": "{}"}
+    Provisioner(clean_template, clean_clients, secrets, tls=False).provision()
+    clean = Rig.of(clean_template, clean_clients, rig.server, rig.tenant)
     asyncio.run(discover(clean))
     asyncio.run(clean.sync(acme, "full", page_size=50))
     assert rig.catalog(acme) == clean.catalog(acme)
     assert len(rig.catalog(acme)) == 1 + sum(len(tenant_ids(rig, acme, kind)) for kind in TYPES)
-    resumed_raw = {k: rig.stores.raw.get(k) for k in rig.stores.raw.keys(acme)}
-    clean_raw = {k: clean.stores.raw.get(k) for k in clean.stores.raw.keys(acme)}
+    resumed_raw = {k: rig.raw.get(k) for k in rig.raw.keys(acme)}
+    clean_raw = {k: clean.raw.get(k) for k in clean.raw.keys(acme)}
     assert resumed_raw == clean_raw
 
 
@@ -349,7 +347,7 @@ def test_resyncing_each_changed_record_alone_leaves_what_a_full_sync_would(rig: 
         jobs = rig.index_jobs()
         assert [(j.op, j.source_id) for j in jobs] == [(op, f"itglue:{kind}:{record_id}")]
     # And the catalog holds exactly IT Glue's records, as after a sync of everything
-    for org in {o["id"] for o in rig.stores.state.organizations()}:
+    for org in {o.id for o in rig.stores.state.organizations()}:
         by_kind = rig.catalog_ids(org)
         for kind in TYPES:
             expected = {f"itglue:{kind}:{r['id']}" for r in tenant.of_organization(kind, org)}

@@ -23,7 +23,6 @@ from gluekb.services.sync.document_folders import (
 from gluekb_dev.demo.server import DemoItGlueServer, DemoServerConfig
 from gluekb_dev.demo.tenant import Tenant, TenantStore
 from tests.integration.test_sync import KEY, Rig, discover
-from tests.support import template_sync_stores
 
 FABRIKAM = "1003"  # 35 documents, 24 of them in folders
 
@@ -47,9 +46,8 @@ def make_rig(
         server = DemoItGlueServer(tenant_dir, config)
         server.start_in_thread()
         servers.append(server)
-        clients = moto_stack["clients"]
-        stores = template_sync_stores(moto_stack["template"], clients)
-        return Rig(clients, stores, server, TenantStore(tenant_dir), "gluekb-local")
+        tenant = TenantStore(tenant_dir)
+        return Rig.of(moto_stack["template"], moto_stack["clients"], server, tenant)
 
     yield make
     for server in servers:

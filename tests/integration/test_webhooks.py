@@ -18,11 +18,12 @@ from gluekb.adapters.dynamodb import from_item
 from gluekb.adapters.repo_registry import RepoRegistry
 from gluekb.adapters.state_store import StateStore
 from gluekb.adapters.webhook_counters import WebhookCounters
+from gluekb.models.organizations import RegisteredOrganization
 from gluekb.models.repos import RepoIndexJob
 from gluekb.models.sync import SyncJob
 from gluekb.services.repos.registration import register_repo
 from gluekb.services.webhooks.signatures import derive_secret
-from tests.support import LambdaContext, environment, load_handler
+from tests.support import LambdaContext, environment, load_handler, take_messages
 from tests.webhook_support import encode, github_headers, http_event, psa_headers, sample
 
 MASTER = "s3cr3t"  # the moto_stack fixture's WebhookSecret signing_secret
@@ -47,13 +48,11 @@ def deliver(hooks: ModuleType, path: str, headers: dict[str, str], body: bytes, 
     return response["statusCode"], json.loads(response["body"])
 
 
-def drain(moto_stack: dict[str, Any], queue: str) -> list[dict[str, Any]]:
+def queued_jobs(moto_stack: dict[str, Any], queue: str) -> list[dict[str, Any]]:
+    """The jobs on the `sync` or `index` queue, taken off it (the function only queues)."""
     sqs = moto_stack["clients"].sqs
     url = sqs.get_queue_url(QueueName=f"gluekb-local-{queue}")["QueueUrl"]
-    bodies: list[dict[str, Any]] = []
-    while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        bodies += [json.loads(m["Body"]) for m in got]
-    return bodies
+    return [json.loads(body) for body in take_messages(sqs, url)]
 
 
 def refused(moto_stack: dict[str, Any], provider: str) -> dict[str, Any]:
@@ -90,7 +89,7 @@ def test_a_github_push_delivered_three_times_is_queued_once(
     assert {r["delivery_id"] for r in receipts} == {headers["X-GitHub-Delivery"]}
     assert len({r["request_id"] for r in receipts}) == 3
     # And exactly one index job names exactly the files the push changed
-    (queued,) = drain(moto_stack, "sync")
+    (queued,) = queued_jobs(moto_stack, "sync")
     job = RepoIndexJob.model_validate(queued)
     assert job.after == payload["after"] and job.before == payload["before"]
     assert job.organization_id == "1001" and job.branch == "main"
@@ -121,7 +120,7 @@ def test_a_forged_github_delivery_is_refused_counted_and_not_queued(
         del signed["X-Hub-Signature-256"]
     status, answer = deliver(hooks, "/webhooks/github", signed, body)
     assert status == 401 and answer["error"]["code"] == "unauthorized"
-    assert drain(moto_stack, "sync") == []
+    assert queued_jobs(moto_stack, "sync") == []
     assert refused(moto_stack, "github")["rejected_signature"] == 1
 
 
@@ -134,7 +133,7 @@ def test_a_github_ping_is_answered_and_nothing_is_queued(
         hooks, "/webhooks/github", github_headers(headers, secret("github"), body), body
     )
     assert status == 202 and answer["status"] == "ignored" and answer["detail"] == "pong"
-    assert drain(moto_stack, "sync") == []
+    assert queued_jobs(moto_stack, "sync") == []
 
 
 def test_a_push_to_an_unregistered_repository_or_another_branch_queues_nothing(
@@ -158,7 +157,7 @@ def test_a_push_to_an_unregistered_repository_or_another_branch_queues_nothing(
         hooks, "/webhooks/github", github_headers(headers, secret("github"), body), body
     )
     assert status == 202 and answer["status"] == "ignored"
-    assert drain(moto_stack, "sync") == []
+    assert queued_jobs(moto_stack, "sync") == []
 
 
 def test_a_delivery_id_cannot_be_reused_for_another_body(
@@ -179,7 +178,7 @@ def test_a_delivery_id_cannot_be_reused_for_another_body(
         hooks, "/webhooks/github", github_headers(headers, secret("github"), second), second
     )
     assert status == 409 and answer["error"]["code"] == "conflict"
-    assert len(drain(moto_stack, "sync")) == 1
+    assert len(queued_jobs(moto_stack, "sync")) == 1
 
 
 # ---------------------------------------------------------------------------- GitLab
@@ -193,7 +192,7 @@ def test_a_gitlab_push_delivered_three_times_is_queued_once(
     answers = [deliver(hooks, "/webhooks/gitlab", headers, body) for _ in range(3)]
     assert [a[0] for a in answers] == [202, 202, 202]
     assert [a[1].get("duplicate", False) for a in answers] == [False, True, True]
-    (queued,) = drain(moto_stack, "sync")
+    (queued,) = queued_jobs(moto_stack, "sync")
     job = RepoIndexJob.model_validate(queued)
     assert job.branch == "master" and job.after == payload["after"]
     assert sorted(job.paths or []) == [
@@ -212,7 +211,7 @@ def test_a_truncated_gitlab_push_asks_the_indexer_to_compare_commits(
     body = encode(payload)
     headers["X-Gitlab-Token"] = secret("gitlab").get_secret_value()
     assert deliver(hooks, "/webhooks/gitlab", headers, body)[0] == 202
-    (queued,) = drain(moto_stack, "sync")
+    (queued,) = queued_jobs(moto_stack, "sync")
     assert RepoIndexJob.model_validate(queued).paths is None
 
 
@@ -226,7 +225,7 @@ def test_a_gitlab_delivery_with_a_wrong_token_is_refused(
         headers["X-Gitlab-Token"] = token
     status, _ = deliver(hooks, "/webhooks/gitlab", headers, encode(payload))
     assert status == 401
-    assert drain(moto_stack, "sync") == []
+    assert queued_jobs(moto_stack, "sync") == []
     assert refused(moto_stack, "gitlab")["rejected_secret"] == 1
 
 
@@ -241,9 +240,9 @@ def test_an_itglue_workflow_queues_one_targeted_resync(
     assert [a[0] for a in answers] == [202, 202, 202]
     assert answers[0][1]["status"] == "queued" and answers[2][1]["duplicate"] is True
     # The re-sync waits out the window (an edit whose delivery was folded in is still read)
-    assert drain(moto_stack, "sync") == []
+    assert queued_jobs(moto_stack, "sync") == []
     time.sleep(WINDOW_S + 0.2)
-    (queued,) = drain(moto_stack, "sync")
+    (queued,) = queued_jobs(moto_stack, "sync")
     job = SyncJob.model_validate(queued)
     assert (job.organization_id, job.resource_type, job.record_id, job.reason) == (
         "1001",
@@ -256,7 +255,7 @@ def test_an_itglue_workflow_queues_one_targeted_resync(
     status, answer = deliver(hooks, path, headers, body)
     assert status == 202 and answer["duplicate"] is False
     time.sleep(WINDOW_S + 0.2)
-    assert len(drain(moto_stack, "sync")) == 1
+    assert len(queued_jobs(moto_stack, "sync")) == 1
 
 
 def test_an_itglue_workflow_with_a_wrong_url_secret_is_refused(
@@ -265,7 +264,7 @@ def test_an_itglue_workflow_with_a_wrong_url_secret_is_refused(
     headers, payload = sample("itglue_password_changed")
     status, _ = deliver(hooks, "/webhooks/itglue/" + "x" * 43, headers, encode(payload))
     assert status == 401
-    assert drain(moto_stack, "sync") == []
+    assert queued_jobs(moto_stack, "sync") == []
     assert refused(moto_stack, "itglue")["rejected_secret"] == 1
 
 
@@ -277,7 +276,7 @@ def test_an_itglue_workflow_that_names_no_record_is_a_422(
     path = f"/webhooks/itglue/{secret('itglue').get_secret_value()}"
     status, answer = deliver(hooks, path, headers, encode(payload))
     assert status == 422 and "resource_url" in answer["error"]["message"]
-    assert drain(moto_stack, "sync") == []
+    assert queued_jobs(moto_stack, "sync") == []
 
 
 # ---------------------------------------------------------------------------- PSA
@@ -289,7 +288,9 @@ def tickets(moto_stack: dict[str, Any]) -> list[dict[str, Any]]:
 def test_a_psa_ticket_delivered_three_times_is_filed_once_then_updated(
     moto_stack: dict[str, Any], hooks: ModuleType
 ) -> None:
-    StateStore(moto_stack["clients"].dynamodb, STATE).put_organization("1001", "Acme Corp", {})
+    StateStore(moto_stack["clients"].dynamodb, STATE).put_organization(
+        RegisteredOrganization(id="1001", name="Acme Corp")
+    )
     headers, payload = sample("psa_ticket_created")
     body = encode(payload)
     signed = psa_headers(headers, secret("psa:connectwise"), body)
@@ -305,7 +306,7 @@ def test_a_psa_ticket_delivered_three_times_is_filed_once_then_updated(
         "psa",
     )
     assert (ticket["priority"], ticket["status"]) == ("high", "open")
-    (index_job,) = drain(moto_stack, "index")
+    (index_job,) = queued_jobs(moto_stack, "index")
     assert index_job["source_id"] == f"ticket:{ticket_id}"
 
     # A note from the technician: the same ticket, a second message, a new status
@@ -322,7 +323,7 @@ def test_a_psa_ticket_delivered_three_times_is_filed_once_then_updated(
     (ticket,) = [i for i in items if i["sk"] == "META"]
     assert ticket["status"] == "pending" and ticket["message_count"] == 2
     assert len([i for i in items if i["sk"].startswith("MSG#")]) == 2
-    assert [j["source_id"] for j in drain(moto_stack, "index")] == [f"ticket:{ticket_id}"]
+    assert [j["source_id"] for j in queued_jobs(moto_stack, "index")] == [f"ticket:{ticket_id}"]
 
 
 @pytest.mark.parametrize("forgery", ["tampered body", "replayed later", "other provider"])
@@ -343,7 +344,7 @@ def test_a_forged_or_replayed_psa_delivery_is_refused(
     status, _ = deliver(hooks, "/webhooks/psa/connectwise", signed, body)
     assert status == 401
     assert not [i for i in tickets(moto_stack) if i["sk"] == "META"]
-    assert drain(moto_stack, "index") == []
+    assert queued_jobs(moto_stack, "index") == []
     assert refused(moto_stack, "psa")[f"rejected_{reason}"] == 1
 
 
@@ -364,7 +365,7 @@ def test_a_body_over_one_megabyte_is_a_413_before_anything_else(
     headers = github_headers({"X-GitHub-Event": "push"}, secret("github"), OVERSIZED)
     status, answer = deliver(hooks, path, headers, OVERSIZED, as_base64=as_base64)
     assert status == 413 and answer["error"]["code"] == "payload_too_large"
-    assert drain(moto_stack, "sync") == [] and drain(moto_stack, "index") == []
+    assert queued_jobs(moto_stack, "sync") == [] and queued_jobs(moto_stack, "index") == []
 
 
 def test_unknown_providers_are_404(hooks: ModuleType) -> None:

@@ -3,14 +3,18 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from gluekb.errors import ConfigurationError
 from gluekb_dev.stack.embedded import LOCAL_PARAMETERS
 from gluekb_dev.stack.template import PhysicalResource, Template
+from infra import layer_requirements
 
 FUNCTIONS = {"api", "webhooks", "email_intake", "scheduled_sync", "sync_worker"}
+RUNTIME = f"python{layer_requirements.LAMBDA_PYTHON}"  # the layer is resolved for this one
 
 
 @pytest.fixture
@@ -22,7 +26,7 @@ def test_the_five_functions_are_declared_with_thin_handlers(template: Template) 
     specs = {spec.name: spec for spec in template.functions()}
     assert set(specs) == FUNCTIONS
     for spec in specs.values():
-        assert spec.runtime == "python3.11"
+        assert spec.runtime == RUNTIME  # Amazon Linux 2023: runs numpy's manylinux_2_28 wheels
         assert spec.handler == "handler.handler"
         assert (spec.code_uri / "handler.py").is_file()
         assert spec.environment["POWERTOOLS_SERVICE_NAME"] == spec.name
@@ -88,14 +92,83 @@ def test_unknown_parameters_and_missing_values_are_refused(project_root: Path) -
         Template(project_root / "template.yaml", params)
 
 
-def test_layer_requirements_match_the_base_dependencies(project_root: Path) -> None:
+def test_the_layer_is_built_for_the_functions_runtime_from_the_lock(template: Template) -> None:
+    layer = template.resources["CoreLayer"]
+    assert layer["Properties"]["CompatibleRuntimes"] == [RUNTIME]
+    # `make build-CoreLayer` installs layers/core/requirements.txt with --no-deps.
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "ContextPath": "."}
+
+
+def test_layer_requirements_are_the_locked_closure_of_the_base_dependencies(
+    project_root: Path,
+) -> None:
+    # Given pyproject's base dependencies and constraints.txt
+    written = (project_root / "layers/core/requirements.txt").read_text()
+    # Then the layer's requirements are exactly what the generator makes of them (`make lock`)
+    assert written == layer_requirements.expected()
+    pins = dict(line.split("==") for line in written.splitlines() if "==" in line)
     pyproject = tomllib.loads((project_root / "pyproject.toml").read_text())
     declared = {re.split(r"[<>=\[ ]", d)[0].lower() for d in pyproject["project"]["dependencies"]}
-    lines = (project_root / "layers/core/requirements.txt").read_text().splitlines()
-    layer = {
-        re.split(r"[<>=\[ ]", line)[0].lower()
-        for line in lines
-        if line and not line.startswith("#")
+    assert declared <= set(pins)
+    locked = layer_requirements.locked_versions()
+    assert all(locked[name] == version for name, version in pins.items())
+    # And nothing a function never imports: the CLI, the emulator, torch, gRPC
+    for unwanted in ("click", "moto", "torch", "sentence-transformers", "grpcio", "protobuf"):
+        assert unwanted not in pins, unwanted
+
+
+def test_api_and_webhooks_start_from_a_snapstart_snapshot_behind_an_alias(
+    template: Template,
+) -> None:
+    snapstart = {
+        logical_id
+        for logical_id, resource in template.resources.items()
+        if resource.get("Properties", {}).get("SnapStart") == {"ApplyOn": "PublishedVersions"}
     }
-    assert declared == layer
-    assert not any(name in layer for name in ("torch", "sentence-transformers", "moto"))
+    assert snapstart == {"ApiFunction", "WebhooksFunction"}
+    for logical_id in snapstart:
+        props = template.resources[logical_id]["Properties"]
+        # SAM points the function's HTTP API routes at the alias it moves on every deploy
+        assert props["AutoPublishAlias"] == "live"
+        assert props["AutoPublishAliasAllProperties"] is True  # a new layer is a new version
+
+
+def _mcp_environment(template: Template) -> dict[str, Any]:
+    (container,) = template.resources["McpTaskDefinition"]["Properties"]["ContainerDefinitions"]
+    return {item["Name"]: item["Value"] for item in container["Environment"]}
+
+
+def test_the_mcp_server_runs_on_fargate_behind_https_with_the_apis_settings(
+    template: Template,
+) -> None:
+    resources = template.resources
+    mcp = {k for k, r in resources.items() if k.startswith("Mcp")}
+    assert all(resources[k].get("Condition") == "DeployMcp" for k in mcp)
+    assert not template.condition("DeployMcp")  # locally (no image): nothing to run
+    listener = resources["McpHttpsListener"]["Properties"]
+    assert listener["Protocol"] == "HTTPS" and listener["Port"] == 443
+    assert listener["Certificates"] == [{"CertificateArn": {"Ref": "McpCertificateArn"}}]
+    assert resources["McpTargetGroup"]["Properties"]["HealthCheckPath"] == "/health"
+    assert resources["McpService"]["Properties"]["LaunchType"] == "FARGATE"
+    scaling = [r for r in resources.values() if r["Type"].endswith("::ScalingPolicy")]
+    assert len(scaling) == 2
+    # Same settings as the api function: every variable it reads, from the same references
+    api = next(s for s in template.functions() if s.name == "api")
+    environment = _mcp_environment(template)
+    shared = {k: v for k, v in api.environment.items() if k != "POWERTOOLS_SERVICE_NAME"}
+    assert {k: environment.get(k) for k in shared if k.startswith("GLUEKB_")} == {
+        k: v for k, v in shared.items() if k.startswith("GLUEKB_")
+    }
+    outputs = template.document["Outputs"]
+    assert outputs["McpUrl"]["Condition"] == "DeployMcp"
+    assert {"ApiUrl", "ConsoleUrl"} <= set(outputs)
+
+
+def test_localstack_compose_runs_the_mcp_server_with_the_templates_settings(
+    template: Template, project_root: Path
+) -> None:
+    compose = yaml.safe_load((project_root / "localstack-compose.yml").read_text())
+    local = compose["services"]["mcp"]["environment"]
+    deployed = {k for k in _mcp_environment(template) if k.startswith("GLUEKB_")}
+    image_defaults = {"GLUEKB_MCP_HOST", "GLUEKB_MCP_PORT"}  # mcp_server/Dockerfile sets them
+    assert deployed - image_defaults <= set(local)

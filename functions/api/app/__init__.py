@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from app import console
 from app.routes import health, organizations, records, search, tickets
 from gluekb import __version__
 from gluekb.errors import GluekbError, RateLimited
@@ -91,4 +92,5 @@ def create_app() -> FastAPI:
     app.include_router(search.router)
     app.include_router(records.router)
     app.include_router(tickets.router)
+    app.include_router(console.router)  # the web pages at /
     return app

@@ -3,6 +3,11 @@
 Each deployable runs in its own process (a Lambda environment, a container), so module-level
 instances pick up that process's POWERTOOLS_SERVICE_NAME. Modules other than entry points use
 `Logger(child=True)`. A redacting filter keeps secrets out of log lines even if a caller slips.
+
+With tracing on (a Lambda with `Tracing: Active`), X-Ray instruments each library that calls
+out when that library is first imported, not all of them at start as `patch_all` does: a cold
+start then pays for boto3, httpx or requests only if its code uses them (requests, for one, only
+comes with the OpenSearch client). The instrumented set is the one `patch_all` finds installed.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import wrapt
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -63,15 +69,46 @@ def build_logger(**kwargs: Any) -> Logger:
     return created
 
 
+# X-Ray's name for a library -> the package whose first import makes it worth patching. boto3
+# for botocore: once boto3 is imported, botocore.client is too, and bound to its package.
+# urllib3 for http.client: what calls out through http.client here goes through urllib3 (and
+# X-Ray's http.client patch imports urllib3, 50 ms, which the API's start does not need).
+TRACED_LIBRARIES = {
+    "botocore": "boto3",
+    "httpx": "httpx",
+    "requests": "requests",
+    "httplib": "urllib3",
+    "sqlite3": "sqlite3",
+}
+
+
+def build_tracer() -> Tracer:
+    """The process's Tracer; each traced library is patched on its first import."""
+    created = Tracer(auto_patch=False)
+    if not created.disabled:
+        for library, module in TRACED_LIBRARIES.items():
+            wrapt.register_post_import_hook(_patcher(created, library), module)
+    return created
+
+
+def _patcher(tracer: Tracer, library: str) -> Any:
+    def patch(_module: object) -> None:
+        tracer.patch([library])
+
+    return patch
+
+
 logger = build_logger()
 metrics = Metrics(namespace=NAMESPACE)
-tracer = Tracer()
+tracer = build_tracer()
 
 __all__ = [
     "NAMESPACE",
+    "TRACED_LIBRARIES",
     "Logger",
     "MetricUnit",
     "build_logger",
+    "build_tracer",
     "logger",
     "metrics",
     "redact",

@@ -123,11 +123,19 @@ class ApiSettings(
     """The `api` function (FastAPI behind API Gateway)."""
 
     cache_ttl_s: float = 300.0
+    # Follow-up questions: where conversations live, and how long one lasts after its last turn.
+    conversations_table: str | None = None
+    conversation_ttl_s: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
     # Local stack only: the emulator's own component health, merged into GET /health.
     stack_health_url: str | None = None
     # Tickets: replies are sent from this address (a verified SES identity).
     support_address: str = "support@example.com"
     support_name: str = "Service desk"
+    # Console (web pages at /): the Secrets Manager id of the session secret (template.yaml's
+    # ConsoleSessionSecret), or, without Secrets Manager, the secret itself.
+    console_session_secret: str | None = None
+    console_session_key: SecretStr | None = None
+    console_session_ttl_s: int = Field(default=8 * 3600, ge=300, le=7 * 24 * 3600)
 
 
 class WebhooksSettings(

@@ -1,29 +1,19 @@
-"""The embedder port, and its HTTP client: how the Lambda functions and the MCP server get query
-embeddings without importing torch (the worker serves `POST /embed`)."""
+"""The embedder's HTTP client: how the Lambda functions and the MCP server get query embeddings
+without importing torch (the worker serves `POST /embed`). The port is `gluekb.ports.embedder`."""
 
 from __future__ import annotations
 
 import base64
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from gluekb.errors import DependencyUnavailable
+from gluekb.ports.embedder import Embedder as Embedder  # re-exported for its older importers
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
-
-
-class Embedder(Protocol):
-    @property
-    def dimension(self) -> int: ...
-
-    @property
-    def model_name(self) -> str: ...
-
-    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        """One L2-normalised float32 vector per text, shape (len(texts), dimension)."""
 
 
 def decode_vectors(payload: dict[str, object]) -> NDArray[np.float32]:

@@ -1,5 +1,6 @@
-"""Reading a docs repository at a commit: the port, and its `git` command-line implementation
-for repositories on this machine (a bare repository, a path or a file:// URL), read in place.
+"""Reading a docs repository at a commit (`gluekb.ports.repos.GitRepository`) with the `git`
+command line, for repositories on this machine (a bare repository, a path or a file:// URL), read
+in place.
 GitHub and GitLab repositories are read through their REST APIs (`gluekb.adapters.git_hosts`).
 
 Commits and paths come from webhook payloads: commits must be full hex ids and paths pass
@@ -15,21 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 from gluekb.errors import ConfigurationError, InvalidInput, UpstreamError
 from gluekb.models.repos import valid_repo_path, valid_sha
-
-
-class GitRepository(Protocol):
-    def resolve(self, commit: str | None, branch: str | None) -> str: ...
-    def has_commit(self, commit: str) -> bool: ...
-    def is_ancestor(self, older: str, newer: str) -> bool: ...
-    def changed_paths(self, before: str, after: str) -> list[str]: ...
-    def all_paths(self, commit: str) -> list[str]: ...
-    def sizes(self, commit: str, paths: Sequence[str]) -> dict[str, int | None]: ...
-    def read(self, commit: str, paths: Sequence[str]) -> dict[str, bytes]: ...
-    def commit_time(self, commit: str) -> datetime: ...
 
 
 @dataclass

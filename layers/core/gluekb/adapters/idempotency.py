@@ -24,13 +24,12 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 
 from gluekb.errors import Conflict, DependencyUnavailable
+from gluekb.ports.webhooks import Receipt
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
     from aws_lambda_powertools.utilities.typing import LambdaContext
     from mypy_boto3_dynamodb import DynamoDBClient
-
-Result = dict[str, Any]
 
 
 class DeliveryInProgress(Conflict):
@@ -47,7 +46,7 @@ def _mark_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
     return response
 
 
-def _run(work: Callable[[], Result], *, delivery: dict[str, str]) -> Result:
+def _run(work: Callable[[], Receipt], *, delivery: dict[str, str]) -> Receipt:
     return work()
 
 
@@ -75,9 +74,9 @@ class DeliveryLedger:
         """In-progress records then expire with the invocation, so a crash is retried."""
         self.config.register_lambda_context(context)
 
-    def once(self, key: str, fingerprint: str, work: Callable[[], Result]) -> Result:
+    def once(self, key: str, fingerprint: str, work: Callable[[], Receipt]) -> Receipt:
         try:
-            result: Result = self._once(work, delivery={"key": key, "fingerprint": fingerprint})
+            result: Receipt = self._once(work, delivery={"key": key, "fingerprint": fingerprint})
         except IdempotencyAlreadyInProgressError as exc:
             raise DeliveryInProgress("this delivery is being handled; retry later") from exc
         except IdempotencyValidationError as exc:

@@ -11,18 +11,15 @@ from typing import TYPE_CHECKING, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from gluekb.errors import DependencyUnavailable, NotFound
+from gluekb.errors import DependencyUnavailable
 from gluekb.models.tickets import Attachment
+from gluekb.ports.mail import MailObjectMissing
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 READ_CHUNK_BYTES = 256 * 1024
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-class MailObjectMissing(NotFound):
-    """The object an S3 event names is gone (deleted, or expired): nothing to process."""
 
 
 class MailStore:

@@ -9,12 +9,12 @@ from pydantic import ValidationError
 
 from gluekb.errors import DependencyUnavailable, NotFound
 from gluekb.models.documents import SourceDocument
+from gluekb.ports.documents import INLINE_LIMIT_BYTES as INLINE_LIMIT_BYTES  # re-exported
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 PREFIX = "documents/"
-INLINE_LIMIT_BYTES = 200_000  # SQS takes 256 KiB per message; leave room for the envelope
 
 
 class SourceUnavailable(NotFound):

@@ -4,26 +4,18 @@ costs no S3 write however often it is synced."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from gluekb.errors import DependencyUnavailable, NotFound
+from gluekb.ports.raw_records import RawRecord, canonical_json
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 PREFIX = "records/"
-
-
-def canonical_json(record: Any) -> bytes:
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def content_hash(record: Any) -> str:
-    return hashlib.sha256(canonical_json(record)).hexdigest()
 
 
 class RawRecordStore:
@@ -35,7 +27,7 @@ class RawRecordStore:
     def key_for(organization_id: str, resource_type: str, record_id: str) -> str:
         return f"{PREFIX}{organization_id}/{resource_type}/{record_id}.json"
 
-    def put(self, key: str, record: Any, digest: str) -> None:
+    def put(self, key: str, record: RawRecord, digest: str) -> None:
         try:
             self.client.put_object(
                 Bucket=self.bucket,
@@ -47,14 +39,15 @@ class RawRecordStore:
         except (BotoCoreError, ClientError) as exc:
             raise DependencyUnavailable(f"cannot store {key}: {exc}") from exc
 
-    def get(self, key: str) -> Any:
+    def get(self, key: str) -> RawRecord:
         try:
             body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         except ClientError as exc:
             if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
                 raise NotFound(f"no raw record at {key}") from exc
             raise DependencyUnavailable(f"cannot read {key}: {exc}") from exc
-        return json.loads(body)
+        record: RawRecord = json.loads(body)
+        return record
 
     def delete(self, key: str) -> None:
         try:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from gluekb.adapters.dynamodb import from_item, to_item
+from gluekb.models.organizations import RegisteredOrganization
 from gluekb.models.sync import DiscoveryStatus, PurgedOrganization, SyncCheckpoint, SyncStatus
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import ScanInputTypeDef
 
 
 class StateStore:
@@ -38,30 +41,34 @@ class StateStore:
         return from_item(response["Item"]) if "Item" in response else None
 
     # ------------------------------------------------------------ organizations
-    def put_organization(self, organization_id: str, name: str, attributes: dict[str, Any]) -> None:
+    def put_organization(self, organization: RegisteredOrganization) -> None:
+        item = organization.model_dump(mode="json", exclude={"id"}, exclude_none=True)
         self.client.put_item(
             TableName=self.table,
-            Item=to_item({"pk": f"ORG#{organization_id}", "sk": "ORG", "name": name, **attributes}),
+            Item=to_item({"pk": f"ORG#{organization.id}", "sk": "ORG", **item}),
         )
 
-    def organizations(self) -> list[dict[str, Any]]:
-        """Every organization gluekb syncs, with its stored attributes (id, name, ...)."""
-        found: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
+    def organizations(self) -> list[RegisteredOrganization]:
+        """Every organization gluekb syncs, with what discovery stored, sorted by name."""
+        found = [
+            RegisteredOrganization.model_validate({**data, "id": data["pk"].removeprefix("ORG#")})
+            for data in self._registry_items()
+        ]
+        return sorted(found, key=lambda o: o.name.lower())
+
+    def _registry_items(self) -> Iterator[dict[str, Any]]:
+        """The registry's items (`ORG#<id>`, `ORG`), deserialised, every page."""
+        request: ScanInputTypeDef = {
             "TableName": self.table,
             "FilterExpression": "begins_with(pk, :p) AND sk = :s",
             "ExpressionAttributeValues": to_item({":p": "ORG#", ":s": "ORG"}),
         }
         while True:
-            page = self.client.scan(**kwargs)
-            for item in page.get("Items", []):
-                data = from_item(item)
-                data["id"] = data.pop("pk").removeprefix("ORG#")
-                data.pop("sk", None)
-                found.append(data)
+            page = self.client.scan(**request)
+            yield from (from_item(item) for item in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
-                return sorted(found, key=lambda o: str(o.get("name", "")).lower())
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def delete_organization(self, organization_id: str) -> None:
         self.client.delete_item(
@@ -164,22 +171,6 @@ class StateStore:
                 }
             ),
         )
-
-    def organization_ids(self) -> list[str]:
-        """Every organization gluekb syncs (registered by the sync's organization discovery)."""
-        ids: list[str] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "FilterExpression": "begins_with(pk, :p) AND sk = :s",
-            "ExpressionAttributeValues": to_item({":p": "ORG#", ":s": "ORG"}),
-            "ProjectionExpression": "pk",
-        }
-        while True:
-            page = self.client.scan(**kwargs)
-            ids += [from_item(item)["pk"].removeprefix("ORG#") for item in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                return sorted(ids)
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def record_index_failure(
         self,

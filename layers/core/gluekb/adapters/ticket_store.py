@@ -29,7 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -37,22 +37,26 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from gluekb.adapters.dynamodb import from_item, to_item
-from gluekb.errors import Conflict, DependencyUnavailable, InvalidInput, NotFound
-from gluekb.models.tickets import MailOutcome, Ticket, TicketMessage, TicketStatus
+from gluekb.errors import DependencyUnavailable, InvalidInput, NotFound
+from gluekb.models.tickets import (
+    ClaimOutcome,
+    Direction,
+    IntakeRecord,
+    Intent,
+    MailOutcome,
+    MessageClaim,
+    Ticket,
+    TicketChanges,
+    TicketMessage,
+    TicketStatus,
+)
+from gluekb.ports.tickets import MessageAlreadyRecorded
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 FIRST_TICKET_NUMBER = 1000  # the counter starts here: the first ticket is T-1001
 MAX_PAGE = 100
-
-
-class MessageAlreadyRecorded(Conflict):
-    """The Message-ID was claimed before (a duplicate delivery, or another intake of it)."""
-
-    def __init__(self, message_id: str, claim: Mapping[str, Any] | None) -> None:
-        super().__init__(f"message {message_id} was already recorded")
-        self.claim = dict(claim or {})
 
 
 def message_key(message_id: str) -> str:
@@ -133,20 +137,29 @@ class TicketStore:
 
     # ------------------------------------------------------------ the Message-ID map
     def _claim_item(
-        self, message_id: str, ticket_id: str, direction: str, intake_key: str | None, outcome: str
+        self,
+        message_id: str,
+        ticket_id: str,
+        direction: Direction,
+        intake_key: str | None,
+        outcome: ClaimOutcome,
     ) -> dict[str, Any]:
+        claim = MessageClaim(
+            message_id=message_id[:1000],
+            ticket_id=ticket_id,
+            direction=direction,
+            intake_key=intake_key,
+            outcome=outcome,
+        )
         return {
             "pk": f"MSGID#{message_key(message_id)}",
             "sk": "MSGID",
-            "message_id": message_id[:1000],
-            "ticket_id": ticket_id,
-            "direction": direction,
-            "intake_key": intake_key,
-            "outcome": outcome,
+            **claim.model_dump(exclude={"ack_state"}),
         }
 
-    def message_claim(self, message_id: str) -> dict[str, Any] | None:
-        return self._get(f"MSGID#{message_key(message_id)}", "MSGID")
+    def message_claim(self, message_id: str) -> MessageClaim | None:
+        item = self._get(f"MSGID#{message_key(message_id)}", "MSGID")
+        return MessageClaim.model_validate(item) if item else None
 
     def tickets_for_message_ids(self, message_ids: Sequence[str]) -> dict[str, str]:
         """Message-ID -> ticket id, for those gluekb has seen (received or sent)."""
@@ -168,7 +181,9 @@ class TicketStore:
                 request = dict(response.get("UnprocessedKeys") or {})
         return found
 
-    def map_message_id(self, message_id: str, ticket_id: str, direction: str = "outbound") -> bool:
+    def map_message_id(
+        self, message_id: str, ticket_id: str, direction: Direction = "outbound"
+    ) -> bool:
         """Remember a Message-ID gluekb sent (an acknowledgement), so replies to it thread."""
         item = self._claim_item(message_id, ticket_id, direction, None, direction)
         try:
@@ -256,7 +271,7 @@ class TicketStore:
         *,
         intake_key: str | None,
         status: TicketStatus | None = None,
-        outcome: str = "threaded",
+        outcome: ClaimOutcome = "threaded",
     ) -> None:
         """Add a message to a ticket (claiming its Message-ID) and touch the ticket (atomic).
         Raises MessageAlreadyRecorded for a duplicate, NotFound for a missing ticket."""
@@ -308,14 +323,14 @@ class TicketStore:
                 return found
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def update(self, ticket_id: str, changes: Mapping[str, Any], updated_at: datetime) -> Ticket:
+    def update(self, ticket_id: str, changes: TicketChanges, updated_at: datetime) -> Ticket:
         """Set fields of a ticket (an organization change moves it in the by_org index)."""
         values: dict[str, Any] = {":updated": updated_at.isoformat()}
         names: dict[str, str] = {"#updated_at": "updated_at"}
         sets = ["#updated_at = :updated"]
-        fields = dict(changes)
-        if "organization_id" in fields:
-            fields["gsi1pk"] = f"ORG#{fields['organization_id']}"
+        fields = changes.fields()
+        if changes.organization_id is not None:
+            fields["gsi1pk"] = f"ORG#{changes.organization_id}"
         for position, (name, value) in enumerate(fields.items()):
             names[f"#f{position}"] = name
             values[f":v{position}"] = value
@@ -339,8 +354,8 @@ class TicketStore:
         organization_id: str,
         before: str | None,
         limit: int,
-        status: str | None,
-        intent: str | None,
+        status: TicketStatus | None,
+        intent: Intent | None,
     ) -> tuple[list[dict[str, Any]], bool]:
         """Up to `limit` matching ticket items of one organization below `before`, newest first;
         and whether more may follow."""
@@ -383,8 +398,8 @@ class TicketStore:
         *,
         limit: int = 50,
         cursor: str | None = None,
-        status: str | None = None,
-        intent: str | None = None,
+        status: TicketStatus | None = None,
+        intent: Intent | None = None,
     ) -> tuple[list[Ticket], str | None]:
         """Tickets of these organizations, newest first, merged across organizations. The cursor
         is the sort key of the last ticket returned, so pages stay stable as tickets arrive."""
@@ -410,15 +425,14 @@ class TicketStore:
     def _intake_key(bucket: str, key: str) -> dict[str, str]:
         return {"pk": f"INTAKE#{bucket}/{key}", "sk": "INTAKE"}
 
-    def intake(self, bucket: str, key: str) -> dict[str, Any] | None:
-        return self._get(**self._intake_key(bucket, key))
+    def intake(self, bucket: str, key: str) -> IntakeRecord | None:
+        item = self._get(**self._intake_key(bucket, key))
+        return IntakeRecord.model_validate(item) if item else None
 
     def intake_outcome(self, bucket: str, key: str) -> MailOutcome | None:
         """The outcome of a delivered object, once it has one."""
-        item = self.intake(bucket, key)
-        if not item or not item.get("outcome"):
-            return None
-        return MailOutcome.model_validate_json(item["outcome"])
+        record = self.intake(bucket, key)
+        return record.outcome if record else None
 
     def begin_intake(
         self, bucket: str, key: str, size: int, etag: str | None, received_at: datetime

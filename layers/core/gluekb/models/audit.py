@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 AuditAction = Literal["password.reveal"]
+Via = Literal["mcp", "api", "cli"]  # where the action came from
 
 
 class AuditEntry(BaseModel):
@@ -22,4 +23,4 @@ class AuditEntry(BaseModel):
     record_id: str = Field(description="the record acted on, e.g. itglue:passwords:300001")
     record_name: str
     reason: str = Field(description="why, in the caller's words")
-    via: Literal["mcp", "api", "cli"]
+    via: Via

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Discriminator, Field, Tag, model_validator
 
@@ -52,7 +52,7 @@ class PurgeJob(BaseModel):
     requested_at: datetime
 
 
-def _job_kind(value: Any) -> str:
+def _job_kind(value: object) -> str:
     kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
     return {"repo_index": "repo", "purge": "purge"}.get(str(kind), "sync")
 

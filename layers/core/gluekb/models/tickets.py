@@ -157,6 +157,57 @@ class MailOutcome(BaseModel):
     attachments: int = 0
 
 
+# What claimed a Message-ID: a new ticket, a message threaded into one, a reply gluekb sent
+# (or an acknowledgement, mapped so replies to it thread), a PSA note.
+ClaimOutcome = Literal["ticket_created", "threaded", "inbound", "outbound", "psa_note"]
+
+
+class MessageClaim(BaseModel):
+    """A Message-ID gluekb received or sent, and the ticket it belongs to."""
+
+    message_id: str
+    ticket_id: str
+    direction: Direction
+    intake_key: str | None = Field(default=None, description="the delivery that claimed it")
+    outcome: ClaimOutcome
+    ack_state: Literal["claimed"] | None = None
+
+
+IntakeStatus = Literal["received"] | MailStatus
+
+
+class IntakeRecord(BaseModel):
+    """One object SES wrote: received, then what became of it."""
+
+    bucket: str
+    key: str
+    size: int = 0
+    etag: str | None = None
+    received_at: datetime
+    status: IntakeStatus
+    outcome: MailOutcome | None = None
+    processed_at: datetime | None = None
+    ticket_id: str | None = None
+
+    @field_validator("outcome", mode="before")
+    @classmethod
+    def _stored_as_json(cls, value: object) -> object:
+        return MailOutcome.model_validate_json(value) if isinstance(value, str) else value
+
+
+class TicketChanges(BaseModel):
+    """Fields of a ticket to set; those left None stay as they are."""
+
+    subject: str | None = None
+    status: TicketStatus | None = None
+    priority: Urgency | None = None
+    intent: Intent | None = None
+    organization_id: str | None = None
+
+    def fields(self) -> dict[str, str]:
+        return self.model_dump(exclude_none=True)
+
+
 # ---------------------------------------------------------------- API bodies
 class _Strict(BaseModel):
     model_config = {"extra": "forbid"}

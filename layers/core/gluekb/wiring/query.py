@@ -16,6 +16,7 @@ from gluekb.adapters.api_keys import ApiKeyStore
 from gluekb.adapters.audit_log import AuditLog
 from gluekb.adapters.aws import AwsClients
 from gluekb.adapters.catalog_store import CatalogStore
+from gluekb.adapters.conversation_store import DynamoDbConversationStore
 from gluekb.adapters.embedder import HttpEmbedder
 from gluekb.adapters.mailer import SesMailer
 from gluekb.adapters.sqs import JobQueue
@@ -25,6 +26,7 @@ from gluekb.services.access.auth import Authenticator
 from gluekb.services.access.organizations import OrganizationDirectory
 from gluekb.services.health import Probe
 from gluekb.services.query.answers import AnswerService
+from gluekb.services.query.answers.conversations import Conversations
 from gluekb.services.query.cache import QueryCache
 from gluekb.services.query.search import SearchService
 from gluekb.wiring.search_index import open_search_index
@@ -81,7 +83,20 @@ class QueryServices:
 
     @cached_property
     def answers(self) -> AnswerService:
-        return AnswerService(self.search, self.catalog, self.query_cache)
+        return AnswerService(self.search, self.catalog, self.query_cache, self.conversations)
+
+    @cached_property
+    def conversations(self) -> Conversations | None:
+        """Follow-up questions, where a conversations table is configured."""
+        if not self.settings.conversations_table:
+            return None
+        return Conversations(
+            DynamoDbConversationStore(
+                self.clients.dynamodb,
+                self.settings.conversations_table,
+                self.settings.conversation_ttl_s,
+            )
+        )
 
     @cached_property
     def authenticator(self) -> Authenticator:

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from gluekb.adapters.aws import AwsClients
 from gluekb.adapters.catalog_store import CatalogStore
 from gluekb.adapters.git_hosts import GitHubRepository, GitLabRepository
-from gluekb.adapters.git_repos import GitCliRepository, GitRepository
+from gluekb.adapters.git_repos import GitCliRepository
 from gluekb.adapters.itglue import ItGlueClient
 from gluekb.adapters.payload_store import PayloadStore
 from gluekb.adapters.rate_limit import DynamoDbTokenBucket
@@ -24,6 +24,7 @@ from gluekb.adapters.state_store import StateStore
 from gluekb.adapters.sync_runs import SyncRunStore
 from gluekb.errors import ConfigurationError
 from gluekb.models.repos import RepoRegistration
+from gluekb.ports.repos import GitRepository
 from gluekb.services.repos.indexer import RepoIndexer
 from gluekb.services.repos.registration import local_path, repo_location
 from gluekb.services.sync.discovery import OrganizationPurge
@@ -131,10 +132,9 @@ def organization_discovery(
 def purging_discovery(settings: SyncWorkerSettings, clients: AwsClients) -> OrganizationDiscovery:
     """What `gluekb sync` discovers organizations with: it has the sync's stores, so vanished
     organizations are purged at once."""
-    stores = sync_stores(settings, clients)
     return OrganizationDiscovery(
         partial(itglue_client, settings, settings.state_table, clients),
-        stores.state,
+        StateStore(clients.dynamodb, settings.state_table),
         JobQueue(clients.sqs, settings.sync_queue_url),
-        OrganizationPurge(stores),
+        OrganizationPurge(sync_stores(settings, clients)),
     )

@@ -28,7 +28,12 @@ limiter and retries), `jsonapi` (reading the answers), `errors`.
 
 from gluekb.adapters.itglue.client import ItGlueClient
 from gluekb.adapters.itglue.errors import FilterIgnored, ItGlueAuthError, MalformedPage
-from gluekb.adapters.itglue.query import MAX_PAGE_SIZE, IncrementalCheck, format_updated_since
+from gluekb.adapters.itglue.query import (
+    MAX_PAGE_SIZE,
+    FilterValue,
+    IncrementalCheck,
+    format_updated_since,
+)
 from gluekb.adapters.itglue.resources import (
     ALL_DOCUMENTS,
     CONFIGURATION_INTERFACES,
@@ -78,6 +83,7 @@ __all__ = [
     "REGIONS",
     "RESOURCES",
     "FilterIgnored",
+    "FilterValue",
     "IncrementalCheck",
     "ItGlueAuthError",
     "ItGlueClient",

@@ -12,15 +12,15 @@ import threading
 import time
 from collections.abc import Callable
 
-from gluekb.adapters.api_keys import ApiKeyStore
 from gluekb.errors import Forbidden, InvalidInput, Unauthorized
 from gluekb.models.auth import ALL_ORGANIZATIONS, SCOPES, Principal
+from gluekb.ports.access import ApiKeyVerifier
 
 CACHE_TTL_S = 60.0
 
 
 class Authenticator:
-    def __init__(self, keys: ApiKeyStore, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, keys: ApiKeyVerifier, clock: Callable[[], float] = time.monotonic) -> None:
         self.keys = keys
         self.clock = clock
         self._cache: dict[str, tuple[float, Principal]] = {}

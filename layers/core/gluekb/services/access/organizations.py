@@ -7,21 +7,18 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Protocol
 
-from gluekb.adapters.sqs import JobQueue
-from gluekb.adapters.state_store import StateStore
 from gluekb.errors import NotFound
 from gluekb.models.auth import Principal
+from gluekb.models.organizations import RegisteredOrganization
 from gluekb.models.sync import Mode, SyncJob
 from gluekb.models.views import DiscoveryView, OrganizationView, SyncQueued, SyncStatusView
+from gluekb.ports.queues import JobSender
+from gluekb.ports.state import DiscoveryStatusSource, SyncStatusStore
+from gluekb.ports.state import OrganizationSource as OrganizationSource  # its older importers
 from gluekb.services.access.auth import require_scope
 
 NOT_FOUND = "organization not found"
-
-
-class OrganizationSource(Protocol):
-    def organizations(self) -> list[dict[str, Any]]: ...
 
 
 class OrganizationDirectory:
@@ -37,69 +34,68 @@ class OrganizationDirectory:
         self.state = state
         self.ttl_s = ttl_s
         self.clock = clock
-        self._cached: tuple[float, list[dict[str, Any]]] | None = None
+        self._cached: tuple[float, list[RegisteredOrganization]] | None = None
         self._lock = threading.Lock()
 
-    def organizations(self) -> list[dict[str, Any]]:
+    def organizations(self) -> list[RegisteredOrganization]:
         with self._lock:
             if self._cached is None or self._cached[0] <= self.clock():
                 self._cached = (self.clock() + self.ttl_s, self.state.organizations())
             return self._cached[1]
 
 
-def _view(entry: dict[str, Any], state: StateStore) -> OrganizationView:
-    status = state.sync_status(entry["id"])
+def _view(organization: RegisteredOrganization, state: SyncStatusStore) -> OrganizationView:
+    status = state.sync_status(organization.id)
     return OrganizationView(
-        id=entry["id"],
-        name=str(entry.get("name", entry["id"])),
-        short_name=entry.get("short_name"),
-        status=entry.get("status"),
+        id=organization.id,
+        name=organization.name,
+        short_name=organization.short_name,
+        status=organization.status,
         sync_state=status.state,
         last_synced_at=status.last_success_at,
         counts=status.counts,
     )
 
 
-def visible_organizations(principal: Principal, state: OrganizationSource) -> list[dict[str, Any]]:
-    return [o for o in state.organizations() if principal.can_see(o["id"])]
+def visible_organizations(
+    principal: Principal, state: OrganizationSource
+) -> list[RegisteredOrganization]:
+    return [o for o in state.organizations() if principal.can_see(o.id)]
 
 
-def list_organizations(principal: Principal, state: StateStore) -> list[OrganizationView]:
+def list_organizations(principal: Principal, state: SyncStatusStore) -> list[OrganizationView]:
     return [_view(o, state) for o in visible_organizations(principal, state)]
 
 
 def resolve_organization(
     principal: Principal, state: OrganizationSource, reference: str
-) -> dict[str, Any]:
+) -> RegisteredOrganization:
     """An organization by id or by name (case-insensitive), among those the caller may see."""
-    wanted = reference.strip().lower()
     candidates = visible_organizations(principal, state)
-    for entry in candidates:
-        if entry["id"] == reference.strip():
-            return entry
-    for entry in candidates:
-        if (
-            str(entry.get("name", "")).lower() == wanted
-            or str(entry.get("short_name") or "").lower() == wanted
-        ):
-            return entry
+    for organization in candidates:
+        if organization.id == reference.strip():
+            return organization
+    wanted = reference.strip().lower()
+    for organization in candidates:
+        if organization.is_named(wanted):
+            return organization
     raise NotFound(NOT_FOUND)
 
 
-def sync_status(principal: Principal, state: StateStore, reference: str) -> SyncStatusView:
-    entry = resolve_organization(principal, state, reference)
-    status = state.sync_status(entry["id"])
+def sync_status(principal: Principal, state: SyncStatusStore, reference: str) -> SyncStatusView:
+    organization = resolve_organization(principal, state, reference)
+    status = state.sync_status(organization.id)
     return SyncStatusView.model_validate(
-        status.model_dump() | {"organization_name": status.organization_name or entry.get("name")}
+        status.model_dump() | {"organization_name": status.organization_name or organization.name}
     )
 
 
-def sync_statuses(principal: Principal, state: StateStore) -> list[SyncStatusView]:
+def sync_statuses(principal: Principal, state: SyncStatusStore) -> list[SyncStatusView]:
     """The sync status of every organization the caller may see."""
-    return [sync_status(principal, state, o["id"]) for o in visible_organizations(principal, state)]
+    return [sync_status(principal, state, o.id) for o in visible_organizations(principal, state)]
 
 
-def discovery_status(principal: Principal, state: StateStore) -> DiscoveryView:
+def discovery_status(principal: Principal, state: DiscoveryStatusSource) -> DiscoveryView:
     """The last discovery and recent purges, as far as the caller may know them: a purged
     organization only to a key that named it (or sees every organization)."""
     last = state.discovery_status()
@@ -117,22 +113,22 @@ def discovery_status(principal: Principal, state: StateStore) -> DiscoveryView:
 
 
 def queue_sync(
-    principal: Principal, state: StateStore, queue: JobQueue, reference: str, mode: Mode
+    principal: Principal, state: SyncStatusStore, queue: JobSender, reference: str, mode: Mode
 ) -> SyncQueued:
     require_scope(principal, "sync")
-    entry = resolve_organization(principal, state, reference)
+    organization = resolve_organization(principal, state, reference)
     now = datetime.now(UTC)
     queue.send(
         SyncJob(
-            organization_id=entry["id"],
-            organization_name=entry.get("name"),
+            organization_id=organization.id,
+            organization_name=organization.name,
             mode=mode,
             reason="api",
             requested_at=now,
         )
     )
-    status = state.sync_status(entry["id"])
+    status = state.sync_status(organization.id)
     if status.state != "running":
         status.state, status.queued_at = "queued", now
         state.save_sync_status(status)
-    return SyncQueued(organization_id=entry["id"], mode=mode, queued_at=now)
+    return SyncQueued(organization_id=organization.id, mode=mode, queued_at=now)

@@ -12,22 +12,20 @@ import asyncio
 import re
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 
-from gluekb.adapters.audit_log import AuditLog
-from gluekb.adapters.catalog_store import CatalogStore
 from gluekb.errors import InvalidInput, NotFound
-from gluekb.models.audit import AuditEntry
+from gluekb.models.audit import AuditEntry, Via
 from gluekb.models.auth import Principal
 from gluekb.models.catalog import CatalogRecord
 from gluekb.models.itglue import RevealedPassword
 from gluekb.observability import build_logger
-
-if TYPE_CHECKING:
-    from gluekb.adapters.itglue import ItGlueClient
+from gluekb.ports.access import AuditWriter
+from gluekb.ports.catalog import CatalogReader
 
 logger = build_logger(child=True)
 
@@ -47,7 +45,7 @@ class ItGlueReveals:
     """A PasswordSource that opens an IT Glue client only for a reveal: metadata-only answers
     never need IT Glue (or its key)."""
 
-    def __init__(self, client: Callable[[], ItGlueClient]) -> None:
+    def __init__(self, client: Callable[[], AbstractAsyncContextManager[PasswordSource]]) -> None:
         self.client = client
 
     async def reveal_password(self, password_id: str) -> RevealedPassword:
@@ -82,7 +80,9 @@ def password_source_id(reference: str) -> str:
     return f"itglue:passwords:{match.group(1)}"
 
 
-def _visible_password(principal: Principal, catalog: CatalogStore, reference: str) -> CatalogRecord:
+def _visible_password(
+    principal: Principal, catalog: CatalogReader, reference: str
+) -> CatalogRecord:
     record = catalog.get(password_source_id(reference))
     if (
         record is None
@@ -112,12 +112,12 @@ def _view(record: CatalogRecord, *, note: str) -> PasswordView:
 
 async def get_password(
     principal: Principal,
-    catalog: CatalogStore,
-    audit: AuditLog,
+    catalog: CatalogReader,
+    audit: AuditWriter,
     source: PasswordSource,
     reference: str,
     reason: str,
-    via: Literal["mcp", "api", "cli"],
+    via: Via,
 ) -> PasswordView:
     """A password's metadata, and its value when the caller may reveal it and gives a reason.
 
@@ -136,30 +136,11 @@ async def get_password(
             note=f"value not revealed: this API key lacks the '{REVEAL_SCOPE}' scope "
             "(metadata only). Ask an administrator for a key with that scope if you need it.",
         )
-    why = " ".join(reason.split())
-    if not why:
-        raise InvalidInput(
-            "a reason is required to reveal a password: say why it is needed (for example the "
-            "ticket or task); the reason is kept in the audit log"
-        )
-    if len(why) > MAX_REASON:
-        raise InvalidInput(f"the reason is longer than {MAX_REASON} characters")
-
+    why = _reveal_reason(reason)
     revealed = await source.reveal_password(record.record_id)
     if revealed.organization_id and revealed.organization_id != record.organization_id:
         raise NotFound(NOT_FOUND)  # the catalog and IT Glue disagree: reveal nothing
-    entry = AuditEntry(
-        audit_id=uuid.uuid4().hex,
-        action="password.reveal",
-        at=datetime.now(UTC),
-        key_id=principal.key_id,
-        key_name=principal.name,
-        organization_id=record.organization_id,
-        record_id=record.source_id,
-        record_name=record.name,
-        reason=why,
-        via=via,
-    )
+    entry = _audit_entry(principal, record, why, via)
     await asyncio.to_thread(audit.write, entry)
     logger.info(
         "password revealed",
@@ -173,4 +154,32 @@ async def get_password(
             "audit_id": entry.audit_id,
             "revealed_at": entry.at,
         }
+    )
+
+
+def _reveal_reason(reason: str) -> str:
+    """The caller's reason, on one line; refused when empty or too long."""
+    why = " ".join(reason.split())
+    if not why:
+        raise InvalidInput(
+            "a reason is required to reveal a password: say why it is needed (for example the "
+            "ticket or task); the reason is kept in the audit log"
+        )
+    if len(why) > MAX_REASON:
+        raise InvalidInput(f"the reason is longer than {MAX_REASON} characters")
+    return why
+
+
+def _audit_entry(principal: Principal, record: CatalogRecord, why: str, via: Via) -> AuditEntry:
+    return AuditEntry(
+        audit_id=uuid.uuid4().hex,
+        action="password.reveal",
+        at=datetime.now(UTC),
+        key_id=principal.key_id,
+        key_name=principal.name,
+        organization_id=record.organization_id,
+        record_id=record.source_id,
+        record_name=record.name,
+        reason=why,
+        via=via,
     )

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Literal
 
 from gluekb.models.mail import MailHeaders
 
@@ -43,9 +44,12 @@ _AUTO_REPLY_SUBJECT = re.compile(
 )
 
 
+VerdictAction = Literal["accept", "quarantine", "reject"]
+
+
 @dataclass(frozen=True)
 class Verdict:
-    action: str  # "accept" | "quarantine" | "reject"
+    action: VerdictAction
     reason: str | None = None
 
 

@@ -60,7 +60,7 @@ def export_runbook(
 ) -> Runbook:
     require_scope(principal, "search")
     entry = resolve_organization(principal, state, organization)
-    name = str(entry.get("name", entry["id"]))
+    name = entry.name
     now = datetime.now(UTC)
     lines = [
         f"# {_md(name)}: run-book",
@@ -72,7 +72,7 @@ def export_runbook(
     counts: dict[str, int] = {}
     for resource_type, title in SECTIONS:
         records = sorted(
-            catalog.records_of(entry["id"], resource_type),
+            catalog.records_of(entry.id, resource_type),
             key=lambda r: ((r.type_label or "").lower(), r.name.lower()),
         )
         if not records:
@@ -90,7 +90,7 @@ def export_runbook(
     if not counts:
         raise NotFound(f"no documentation synced for {name} yet: run trigger_sync first")
     return Runbook(
-        organization_id=entry["id"],
+        organization_id=entry.id,
         organization_name=name,
         generated_at=now,
         counts=counts,

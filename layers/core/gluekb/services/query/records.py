@@ -64,6 +64,13 @@ def _neighbour(edge: Edge, other: str, name: str, distance: int = 1) -> Neighbou
     )
 
 
+def _with_name(record: CatalogRecord) -> list[RecordField]:
+    """The card, led by the record's name (what answers quote for a person or a list)."""
+    if any(f.name == "Name" for f in record.fields):
+        return list(record.fields)
+    return [RecordField(name="Name", value=record.name), *record.fields]
+
+
 def get_record(principal: Principal, catalog: CatalogStore, record_id: str) -> RecordView:
     require_scope(principal, "search")
     record = _visible(principal, catalog, record_id)
@@ -78,7 +85,7 @@ def get_record(principal: Principal, catalog: CatalogStore, record_id: str) -> R
         url=record.url,
         updated_at=record.updated_at,
         synced_at=record.synced_at,
-        fields=record.fields,
+        fields=_with_name(record),
         identifiers=record.identifiers,
         depends_on=[
             _neighbour(e, e.target_id, e.target_name) for e in out_edges if e.kind != "credential"
@@ -148,7 +155,7 @@ def find_configurations(
     wanted_name = (name or "").strip().lower()
     wanted_ip = (ip or "").strip().lower().split("/")[0]
     matches: list[ConfigurationMatch] = []
-    for record in catalog.records_of(entry["id"], "configurations"):
+    for record in catalog.records_of(entry.id, "configurations"):
         fields = {f.name.lower(): f.value for f in record.fields}
         ips = record.identifiers.get("ip", [])
         hostname = fields.get("hostname")
@@ -174,8 +181,8 @@ def find_configurations(
         )
     matches.sort(key=lambda m: m.name.lower())
     return ConfigurationSearch(
-        organization_id=entry["id"],
-        organization_name=str(entry.get("name", entry["id"])),
+        organization_id=entry.id,
+        organization_name=entry.name,
         matches=matches[:limit],
         total=len(matches),
     )

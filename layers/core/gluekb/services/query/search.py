@@ -29,6 +29,9 @@ from gluekb.services.access.organizations import (
     visible_organizations,
 )
 from gluekb.services.query.cache import QueryCache
+from gluekb.services.query.reading.fields import hinted_types
+from gluekb.services.query.reading.intent import read_question
+from gluekb.services.query.rerank import RERANKED, rerank
 
 if TYPE_CHECKING:
     from gluekb.ports.search_index import QueryVector
@@ -123,10 +126,34 @@ class SearchService:
     ) -> tuple[list[str], dict[str, str]]:
         """The organization ids to search (inside the index query) and every visible name."""
         visible = visible_organizations(principal, self.state)
-        names = {o["id"]: str(o.get("name", o["id"])) for o in visible}
+        names = {o.id: o.name for o in visible}
         if organization is not None:
-            return [resolve_organization(principal, self.state, organization)["id"]], names
+            return [resolve_organization(principal, self.state, organization).id], names
         return sorted(names), names
+
+    def _ranked(
+        self,
+        principal: Principal,
+        request: SearchRequest,
+        searched: list[str],
+        types: list[str] | None,
+    ) -> tuple[list[SearchHit], bool]:
+        """Hybrid hits, plus those of the record types the fields it names live in ("registrar":
+        domains, which forty contacts sharing the domain would crowd out), reranked."""
+        if not searched:
+            return [], False
+        question = read_question(request.query)
+        query = question.search_text
+        found, degraded = self.hits(query, searched, types, max(request.limit, RERANKED))
+        hinted = [t for t in hinted_types(question) if not types or t in types]
+        if hinted:
+            known = {h.chunk.chunk_id for h in found}
+            extra, _ = self.hits(query, searched, hinted, 10)
+            found += [h for h in extra if h.chunk.chunk_id not in known]
+        return rerank(request.query, found, self._named(principal))[: request.limit], degraded
+
+    def _named(self, principal: Principal) -> dict[str, tuple[str, str | None]]:
+        return {o.id: (o.name, o.short_name) for o in visible_organizations(principal, self.state)}
 
     def embed_later(self, text: str) -> Future[QueryVector | None]:
         """Start embedding now; the index resolves it after its lexical lookups."""
@@ -183,9 +210,7 @@ class SearchService:
             if cached is not None:
                 took = round((time.perf_counter() - started) * 1000, 2)
                 return cached.model_copy(update={"cached": True, "took_ms": took})  # type: ignore[no-any-return]
-        found, degraded = (
-            self.hits(request.query, searched, types, request.limit) if searched else ([], False)
-        )
+        found, degraded = self._ranked(principal, request, searched, types)
         response = SearchResponse(
             query=request.query,
             organization=organizations[0] if request.organization is not None else None,

@@ -22,14 +22,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
-from gluekb.adapters.git_repos import GitRepository
 from gluekb.adapters.payload_store import PayloadStore
-from gluekb.adapters.repo_registry import RepoRegistry
-from gluekb.adapters.sqs import JobQueue
 from gluekb.errors import DependencyUnavailable
 from gluekb.models.documents import IndexJob, SourceDocument
 from gluekb.models.repos import ZERO_SHA, RepoIndexJob, RepoIndexReport, RepoRegistration
 from gluekb.observability import build_logger
+from gluekb.ports.queues import JobSender
+from gluekb.ports.repos import GitRepository, RepoRegistrations
 from gluekb.services.indexing.jobs import delete_job, upsert_job
 from gluekb.services.repos.registration import blob_url
 
@@ -70,10 +69,10 @@ def _text(blob: bytes) -> str | None:
 
 @dataclass
 class RepoIndexer:
-    registry: RepoRegistry
+    registry: RepoRegistrations
     open_repository: Callable[[RepoRegistration], GitRepository]
-    index_queue: JobQueue
-    documents: PayloadStore
+    index_queue: JobSender
+    documents: PayloadStore  # a port once `indexing.jobs.upsert_job` takes one
     max_file_bytes: int = 1_000_000
     lease_s: float = 300.0
     lease_wait_s: float = 60.0
@@ -124,49 +123,21 @@ class RepoIndexer:
 
     def _index(self, job: RepoIndexJob, registration: RepoRegistration) -> RepoIndexReport:
         repo = self.open_repository(registration)
-        target = repo.resolve(job.after, job.branch or registration.branch)
-        indexed = registration.indexed_commit
-        stale = bool(
-            indexed
-            and indexed != target
-            and repo.has_commit(indexed)
-            and repo.is_ancestor(target, indexed)
-        )
-        if stale and indexed is not None:
-            target = indexed  # a newer push was indexed first: never move a file backwards
+        target, stale = self._target(repo, job, registration)
         paths = job.paths
         if paths is None:
-            base = next(
-                (
-                    c
-                    for c in (job.before, indexed)
-                    if c and c != ZERO_SHA and c != target and repo.has_commit(c)
-                ),
-                None,
-            )
-            paths = repo.changed_paths(base, target) if base else repo.all_paths(target)
-        report = RepoIndexReport(repo_id=registration.repo_id, commit=target, stale=stale)
+            paths = self._changed_since_indexed(repo, job, registration, target)
         wanted = [p for p in paths if language_for(p) is not None]
-        report.skipped = len(paths) - len(wanted)
-        sizes = repo.sizes(target, wanted)
-        readable = [
-            p for p in wanted if (sizes.get(p) or 0) <= self.max_file_bytes and sizes.get(p)
-        ]
-        contents = repo.read(target, readable)
-        updated_at = repo.commit_time(target)
         now = self.clock()
-        jobs: list[IndexJob] = []
-        for path in wanted:
-            text = _text(contents[path]) if path in contents else None
-            if text is None or not text.strip():
-                jobs.append(
-                    delete_job(source_id(registration.repo_id, path), job.organization_id, now)
-                )
-                report.deleted += 1
-                continue
-            document = self._document(registration, target, job.branch, path, text, updated_at)
-            jobs.append(upsert_job(document, self.documents, now))
-            report.upserted += 1
+        jobs = self._jobs(repo, job, registration, target, wanted, now)
+        report = RepoIndexReport(
+            repo_id=registration.repo_id,
+            commit=target,
+            stale=stale,
+            upserted=sum(1 for j in jobs if j.op == "upsert"),
+            deleted=sum(1 for j in jobs if j.op == "delete"),
+            skipped=len(paths) - len(wanted),
+        )
         self.index_queue.send_all(jobs)
         if not stale:
             self.registry.mark_indexed(registration.repo_id, target, now)
@@ -183,6 +154,67 @@ class RepoIndexer:
             },
         )
         return report
+
+    @staticmethod
+    def _target(
+        repo: GitRepository, job: RepoIndexJob, registration: RepoRegistration
+    ) -> tuple[str, bool]:
+        """The commit to read, and whether the job is stale: when a newer push was indexed
+        first, its commit is read instead (a file never moves backwards)."""
+        target = repo.resolve(job.after, job.branch or registration.branch)
+        indexed = registration.indexed_commit
+        if (
+            indexed
+            and indexed != target
+            and repo.has_commit(indexed)
+            and repo.is_ancestor(target, indexed)
+        ):
+            return indexed, True
+        return target, False
+
+    @staticmethod
+    def _changed_since_indexed(
+        repo: GitRepository, job: RepoIndexJob, registration: RepoRegistration, target: str
+    ) -> list[str]:
+        """The paths that differ from the push's base (or the indexed commit); every path of
+        the tree when neither is known."""
+        base = next(
+            (
+                c
+                for c in (job.before, registration.indexed_commit)
+                if c and c != ZERO_SHA and c != target and repo.has_commit(c)
+            ),
+            None,
+        )
+        return repo.changed_paths(base, target) if base else repo.all_paths(target)
+
+    def _jobs(
+        self,
+        repo: GitRepository,
+        job: RepoIndexJob,
+        registration: RepoRegistration,
+        target: str,
+        wanted: list[str],
+        now: datetime,
+    ) -> list[IndexJob]:
+        """An upsert per readable text file at `target`, a delete per path gone or unreadable."""
+        sizes = repo.sizes(target, wanted)
+        readable = [
+            p for p in wanted if (sizes.get(p) or 0) <= self.max_file_bytes and sizes.get(p)
+        ]
+        contents = repo.read(target, readable)
+        updated_at = repo.commit_time(target)
+        jobs: list[IndexJob] = []
+        for path in wanted:
+            text = _text(contents[path]) if path in contents else None
+            if text is None or not text.strip():
+                jobs.append(
+                    delete_job(source_id(registration.repo_id, path), job.organization_id, now)
+                )
+                continue
+            document = self._document(registration, target, job.branch, path, text, updated_at)
+            jobs.append(upsert_job(document, self.documents, now))
+        return jobs
 
     @staticmethod
     def _document(

@@ -14,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from gluekb.adapters.repo_registry import RepoRegistry
 from gluekb.errors import InvalidInput
 from gluekb.models.repos import (
     MAX_PATHS_PER_JOB,
@@ -25,6 +24,7 @@ from gluekb.models.repos import (
     valid_repo_path,
 )
 from gluekb.models.webhooks import PushCommit
+from gluekb.ports.repos import RepoRegistrations
 
 _SCP = re.compile(r"^(?:[\w.-]+@)?(?P<host>[\w.-]+):(?P<path>[^/].*)$")  # git@host:owner/repo
 
@@ -94,7 +94,7 @@ def local_path(registration: RepoRegistration) -> Path:
 
 
 def register_repo(
-    registry: RepoRegistry,
+    registry: RepoRegistrations,
     *,
     organization_id: str,
     url: str,

@@ -16,7 +16,7 @@ organization against the registry.
 Who purges is the caller's choice (`Purger`): `gluekb sync` purges at once (`OrganizationPurge`);
 the scheduled discovery, a one-minute Lambda, queues a `PurgeJob` for the sync worker, which asks
 IT Glue once more before deleting. The discovery status says what was purged or queued, or why
-nothing was; every purge is recorded (`StateStore.recent_purges`).
+nothing was; every purge is recorded (`recent_purges` of the state table).
 """
 
 from __future__ import annotations
@@ -24,17 +24,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from gluekb.adapters.catalog_store import CatalogStore
 from gluekb.adapters.itglue import ORGANIZATIONS, ItGlueClient
-from gluekb.adapters.raw_store import RawRecordStore
-from gluekb.adapters.sqs import JobQueue
-from gluekb.adapters.state_store import StateStore
 from gluekb.errors import GluekbError
-from gluekb.models.itglue import Organization
+from gluekb.models.itglue import Organization, ResourceObject
+from gluekb.models.organizations import RegisteredOrganization
 from gluekb.models.sync import DiscoveryStatus, PurgedOrganization
 from gluekb.observability import build_logger
+from gluekb.ports.catalog import SyncCatalog
+from gluekb.ports.queues import JobSender
+from gluekb.ports.raw_records import RawRecords
+from gluekb.ports.state import DiscoveryRegistry, PurgeState
 from gluekb.services.indexing.jobs import delete_job
 
 logger = build_logger(child=True)
@@ -44,13 +45,13 @@ class PurgeStores(Protocol):
     """What a purge deletes from (the sync's stores have all of it)."""
 
     @property
-    def state(self) -> StateStore: ...
+    def state(self) -> PurgeState: ...
     @property
-    def catalog(self) -> CatalogStore: ...
+    def catalog(self) -> SyncCatalog: ...
     @property
-    def raw(self) -> RawRecordStore: ...
+    def raw(self) -> RawRecords: ...
     @property
-    def index_queue(self) -> JobQueue: ...
+    def index_queue(self) -> JobSender: ...
 
 
 class Purger(Protocol):
@@ -109,26 +110,26 @@ async def list_organizations(client: ItGlueClient) -> tuple[list[Organization], 
     return list(found.values()), len(found) >= total
 
 
-def register(state: StateStore, organization: Organization, now: datetime) -> None:
+def register(state: DiscoveryRegistry, organization: Organization, now: datetime) -> None:
     """The registry entry of an organization, with its raw record (the sync renders it)."""
     state.put_organization(
-        organization.id,
-        organization.name,
-        {
-            "short_name": organization.short_name,
-            "status": organization.organization_status_name,
-            "discovered_at": now.isoformat(),
-            "record": {
-                "id": organization.id,
-                "type": organization.type,
-                "attributes": organization.attribute_dump(),
-            },
-        },
+        RegisteredOrganization(
+            id=organization.id,
+            name=organization.name,
+            short_name=organization.short_name,
+            status=organization.organization_status_name,
+            discovered_at=now,
+            record=ResourceObject(
+                id=organization.id,
+                type=organization.type,
+                attributes=organization.attribute_dump(),
+            ),
+        )
     )
 
 
 async def discover(
-    client: ItGlueClient, state: StateStore, now: datetime, purge: Purger | None
+    client: ItGlueClient, state: DiscoveryRegistry, now: datetime, purge: Purger | None
 ) -> DiscoveryStatus:
     """Register IT Glue's organizations; after a complete discovery (and with `purge`), purge
     the vanished ones or have them purged; record what happened in the discovery status."""
@@ -142,17 +143,18 @@ async def discover(
         await asyncio.to_thread(register, state, organization, now)
     found = [organization.id for organization in organizations]
     listed = set(found)
-    vanished = [e for e in await asyncio.to_thread(state.organizations) if e["id"] not in listed]
+    registered = await asyncio.to_thread(state.organizations)
+    vanished = [entry for entry in registered if entry.id not in listed]
     status = DiscoveryStatus(at=now, complete=complete, organizations=found)
     reason = _why_not_purge(complete, listed, purge)
     if vanished and reason is not None:
-        status.vanished, status.purge_skipped = [e["id"] for e in vanished], reason
+        status.vanished, status.purge_skipped = [entry.id for entry in vanished], reason
         logger.warning("organizations gone from IT Glue kept", extra={"reason": reason})
     elif purge is not None:
         for entry in vanished:
-            purged = await asyncio.to_thread(purge, entry["id"], _name(entry))
+            purged = await asyncio.to_thread(purge, entry.id, entry.name)
             if purged is None:
-                status.purge_queued.append(entry["id"])
+                status.purge_queued.append(entry.id)
             else:
                 status.purged.append(purged)
     await asyncio.to_thread(state.save_discovery_status, status)
@@ -167,8 +169,3 @@ def _why_not_purge(complete: bool, found: set[str], purge: Purger | None) -> str
     if not found:
         return "IT Glue listed no organization at all"
     return None
-
-
-def _name(entry: dict[str, Any]) -> str | None:
-    name = entry.get("name")
-    return str(name) if name is not None else None

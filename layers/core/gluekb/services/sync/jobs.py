@@ -13,11 +13,8 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from gluekb.adapters.itglue import ORGANIZATIONS, ItGlueAuthError, ItGlueClient
-from gluekb.adapters.sqs import JobQueue
-from gluekb.adapters.state_store import StateStore
 from gluekb.errors import NotFound
 from gluekb.models.repos import RepoIndexJob
 from gluekb.models.sync import (
@@ -31,6 +28,8 @@ from gluekb.models.sync import (
     SyncStatus,
 )
 from gluekb.observability import build_logger
+from gluekb.ports.queues import JobSender
+from gluekb.ports.state import DiscoveryState
 from gluekb.services.repos.indexer import RepoIndexer
 from gluekb.services.sync.discovery import OrganizationPurge, Purger, discover
 from gluekb.services.sync.organization_sync import (
@@ -51,7 +50,7 @@ class QueueJobReport:
 
     summary: str
     counts: dict[str, int] = field(default_factory=dict)
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, object] = field(default_factory=dict)
     retry: str | None = None
 
 
@@ -59,7 +58,7 @@ class QueuedPurge:
     """Has an organization purged by the sync worker: a scheduled discovery has a minute, a
     purge of a large organization may take longer."""
 
-    def __init__(self, sync_queue: JobQueue) -> None:
+    def __init__(self, sync_queue: JobSender) -> None:
         self.sync_queue = sync_queue
 
     def __call__(self, organization_id: str, name: str | None) -> None:
@@ -76,8 +75,8 @@ class OrganizationDiscovery:
     def __init__(
         self,
         open_itglue: ItGlueOpener,
-        state: StateStore,
-        sync_queue: JobQueue | None = None,
+        state: DiscoveryState,
+        sync_queue: JobSender | None = None,
         purge: Purger | None = None,
     ) -> None:
         self.open_itglue = open_itglue
@@ -99,7 +98,7 @@ class OrganizationDiscovery:
             raise ValueError("fan_out needs the sync queue")
         now = datetime.now(UTC)
         organizations = await self.discover()
-        names = {o["id"]: o.get("name") for o in self.state.organizations()}
+        names = {o.id: o.name for o in self.state.organizations()}
         jobs = [
             SyncJob(
                 organization_id=org,

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gluekb.adapters.catalog_store import CatalogStore
+from pydantic import JsonValue
+
 from gluekb.adapters.itglue import (
     ALL_DOCUMENTS,
     CONFIGURATIONS,
@@ -34,16 +35,13 @@ from gluekb.adapters.itglue import (
     LOCATIONS,
     PASSWORDS,
     FilterIgnored,
+    FilterValue,
     ItGlueAuthError,
     ItGlueClient,
     MalformedPage,
     ResourceSpec,
 )
 from gluekb.adapters.payload_store import PayloadStore
-from gluekb.adapters.raw_store import RawRecordStore, content_hash
-from gluekb.adapters.sqs import JobQueue
-from gluekb.adapters.state_store import StateStore
-from gluekb.adapters.sync_runs import SyncRunStore
 from gluekb.errors import (
     DependencyUnavailable,
     GluekbError,
@@ -70,6 +68,10 @@ from gluekb.models.sync import (
     SyncStatus,
 )
 from gluekb.observability import build_logger
+from gluekb.ports.catalog import SyncCatalog
+from gluekb.ports.queues import JobSender
+from gluekb.ports.raw_records import ListingLog, RawRecord, RawRecords, content_hash
+from gluekb.ports.state import DiscoveryRegistry, SyncState
 from gluekb.services.indexing.jobs import delete_job, upsert_job
 from gluekb.services.sync.discovery import Purger, discover
 from gluekb.services.sync.document_folders import (
@@ -128,19 +130,33 @@ class SyncCrashed(Exception):
 @dataclass
 class _Item:
     source_id: str
-    raw: dict[str, Any]
+    raw: RawRecord
     rendered: RenderedRecord
     updated_at: datetime | None
 
 
 @dataclass
+class _Listing:
+    """One listing of a resource type: what IT Glue is asked, and where its records go."""
+
+    org: str
+    resource: str
+    spec: ResourceSpec[Any]
+    key: str  # the listing group: checkpoints and known hashes are kept per group
+    catalog_type: str
+    filters: dict[str, Any]  # IT Glue filters (FilterValue): `pages()`'s keyword arguments
+    known: dict[str, str]  # source id -> content hash, as the catalog holds them
+    summary: ResourceSummary
+
+
+@dataclass
 class SyncStores:
-    state: StateStore
-    catalog: CatalogStore
-    raw: RawRecordStore
-    runs: SyncRunStore
-    documents: PayloadStore
-    index_queue: JobQueue
+    state: SyncState
+    catalog: SyncCatalog
+    raw: RawRecords
+    runs: ListingLog
+    documents: PayloadStore  # a port once `indexing.jobs.upsert_job` takes one
+    index_queue: JobSender
 
 
 @dataclass
@@ -151,8 +167,13 @@ class SyncOptions:
     crash_hook: CrashHook | None = None
 
 
-def _raw(record: ItGlueRecord, **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
+def _include(spec: ResourceSpec[Any]) -> str | None:
+    # Interfaces side-loaded: one request per page instead of one per configuration.
+    return "configuration_interfaces" if spec is CONFIGURATIONS else None
+
+
+def _raw(record: ItGlueRecord, **extra: JsonValue) -> RawRecord:
+    body: RawRecord = {
         "id": record.id,
         "type": record.type,
         "attributes": record.attribute_dump(),
@@ -176,70 +197,80 @@ class OrganizationSync:
     # ------------------------------------------------------------ entry point
     async def run(self, job: SyncJob) -> SyncStatus:
         org = job.organization_id
-        state = self.stores.state
-        status = state.sync_status(org)
-        status.organization_name = status.organization_name or self._org_name(org)
-        status.state, status.mode = "running", job.mode
-        status.started_at, status.finished_at = self.options.clock(), None
-        status.resources, status.errors, status.retry = {}, [], False
-        status.warnings = self._warnings  # the same list: every save shows what is known so far
-        state.save_sync_status(status)
+        status = self._begin(job)
         self._known = await asyncio.to_thread(self.stores.catalog.hashes_by_group, org)
-        organization = self._organization_record(org)
-        if organization is not None:
-            summary = ResourceSummary(fetched=1)
-            await asyncio.to_thread(
-                self._apply,
-                org,
-                "organizations",
-                "organizations",
-                [organization],
-                self._known.setdefault("organizations", {}),
-                summary,
-            )
-            status.resources["organizations"] = summary
+        await self._organization(org, status)
         try:
             for resource in ORDER:
-                summary = ResourceSummary()
-                before = self.client.stats.requests
-                try:
-                    if resource == "flexible_assets":
-                        await self._flexible_assets(org, job, summary)
-                    elif resource in ("document_folders", "documents"):
-                        await self._documents_step(org, resource, job, summary)
-                    else:
-                        await self._resource(org, resource, _SPECS[resource], job, summary)
-                except (ItGlueAuthError, SyncCrashed):
-                    raise
-                except (UpstreamError, DependencyUnavailable) as exc:
-                    summary.errors.append(exc.message)
-                    status.retry = True
-                    logger.warning(
-                        "resource sync failed; it resumes on the next run",
-                        extra={"organization_id": org, "resource": resource, "error": exc.message},
-                    )
-                except GluekbError as exc:
-                    summary.errors.append(exc.message)
-                    logger.warning(
-                        "resource sync failed",
-                        extra={"organization_id": org, "resource": resource, "error": exc.message},
-                    )
-                summary.requests = self.client.stats.requests - before
-                status.resources[resource] = summary
-                status.errors += [f"{resource}: {e}" for e in summary.errors]
-                state.save_sync_status(status)
+                await self._one_type(org, resource, job, status)
         except ItGlueAuthError as exc:
             status.state, status.finished_at = "failed", self.options.clock()
             status.errors.append(exc.message)
-            state.save_sync_status(status)
+            self.stores.state.save_sync_status(status)
             raise
         status.counts = await asyncio.to_thread(self._counts, org)
         status.finished_at = self.options.clock()
         status.state = "failed" if status.errors else "ok"
         if not status.errors:
             status.last_success_at = status.finished_at
-        state.save_sync_status(status)
+        self.stores.state.save_sync_status(status)
         return status
+
+    def _begin(self, job: SyncJob) -> SyncStatus:
+        """The organization's status, reset and saved as `running`."""
+        org = job.organization_id
+        status = self.stores.state.sync_status(org)
+        status.organization_name = status.organization_name or self._org_name(org)
+        status.state, status.mode = "running", job.mode
+        status.started_at, status.finished_at = self.options.clock(), None
+        status.resources, status.errors, status.retry = {}, [], False
+        status.warnings = self._warnings  # the same list: every save shows what is known so far
+        self.stores.state.save_sync_status(status)
+        return status
+
+    async def _organization(self, org: str, status: SyncStatus) -> None:
+        """The organization's own record, from the registry (no request)."""
+        organization = self._organization_record(org)
+        if organization is None:
+            return
+        summary = ResourceSummary(fetched=1)
+        known = self._known.setdefault("organizations", {})
+        await asyncio.to_thread(
+            self._apply, org, "organizations", "organizations", [organization], known, summary
+        )
+        status.resources["organizations"] = summary
+
+    async def _one_type(self, org: str, resource: str, job: SyncJob, status: SyncStatus) -> None:
+        """Sync one resource type into `status` (saved). A transient failure marks the run for
+        a retry; an invalid key (and a test's simulated crash) ends the run."""
+        summary = ResourceSummary()
+        before = self.client.stats.requests
+        try:
+            if resource == "flexible_assets":
+                await self._flexible_assets(org, job, summary)
+            elif resource in ("document_folders", "documents"):
+                await self._documents_step(org, resource, job, summary)
+            else:
+                await self._resource(org, resource, _SPECS[resource], job, summary)
+        except (ItGlueAuthError, SyncCrashed):
+            raise
+        except (UpstreamError, DependencyUnavailable) as exc:
+            summary.errors.append(exc.message)
+            status.retry = True
+            logger.warning(
+                "resource sync failed; it resumes on the next run",
+                extra={"organization_id": org, "resource": resource, "error": exc.message},
+            )
+        except GluekbError as exc:
+            summary.errors.append(exc.message)
+            logger.warning(
+                "resource sync failed",
+                extra={"organization_id": org, "resource": resource, "error": exc.message},
+            )
+        summary.requests = self.client.stats.requests - before
+        status.resources[resource] = summary
+        status.errors += [f"{resource}: {e}" for e in summary.errors]
+        self.stores.state.save_sync_status(status)
 
     # ------------------------------------------------------------ one record (a webhook)
     async def sync_record(self, job: SyncJob) -> ResourceSummary:
@@ -296,7 +327,7 @@ class OrganizationSync:
             return await self._document_page(org, record_id)
         spec = _SPECS[resource]
         async for page in self.client.pages(
-            spec, organization_id=org, id=record_id, **self._include(spec)
+            spec, organization_id=org, id=record_id, include=_include(spec)
         ):
             return page
         return None
@@ -307,8 +338,8 @@ class OrganizationSync:
     def _organization_record(self, organization_id: str) -> _Item | None:
         """The organization's own record, from the registry discovery filled (no request)."""
         for entry in self.stores.state.organizations():
-            if entry["id"] == organization_id and isinstance(entry.get("record"), dict):
-                record = Organization.from_resource(entry["record"])
+            if entry.id == organization_id and entry.record is not None:
+                record = Organization.from_resource(entry.record)
                 rendered = render_organization(record)
                 return _Item(rendered.source_id, _raw(record), rendered, record.updated_at)
         return None
@@ -336,20 +367,26 @@ class OrganizationSync:
         *,
         key: str | None = None,
         catalog_type: str | None = None,
-        **filters: Any,
+        **filters: FilterValue,
     ) -> set[str] | None:
         """Sync one listing. Returns the ids a complete full listing saw (None otherwise)."""
         key = key or resource
-        catalog_type = catalog_type or resource
+        listing = _Listing(
+            org=org,
+            resource=resource,
+            spec=spec,
+            key=key,
+            catalog_type=catalog_type or resource,
+            filters=filters,
+            known=self._known.setdefault(key, {}),
+            summary=summary,
+        )
         checkpoint = self.stores.state.checkpoint(org, key)
         mode, since = self._plan(checkpoint, job)
-        known = self._known.setdefault(key, {})
         if mode == "incremental" and since is not None:
             started = self.options.clock()
-            total = await self._changed(
-                org, resource, spec, since, filters, known, catalog_type, key, summary
-            )
-            if total == len(known):
+            total = await self._changed(listing, since)
+            if total == len(listing.known):
                 checkpoint.high_water = started
                 await asyncio.to_thread(self.stores.state.save_checkpoint, checkpoint)
                 return None
@@ -361,37 +398,24 @@ class OrganizationSync:
                     "organization_id": org,
                     "resource": key,
                     "itglue": total,
-                    "catalog": len(known),
+                    "catalog": len(listing.known),
                 },
             )
-            mode = "full"
-        return await self._full(
-            org, resource, spec, checkpoint, mode, filters, known, catalog_type, key, summary
-        )
+        return await self._full(listing, checkpoint)
 
-    async def _changed(
-        self,
-        org: str,
-        resource: str,
-        spec: ResourceSpec[Any],
-        since: datetime,
-        filters: dict[str, Any],
-        known: dict[str, str],
-        catalog_type: str,
-        key: str,
-        summary: ResourceSummary,
-    ) -> int:
+    async def _changed(self, listing: _Listing, since: datetime) -> int:
         """Records changed since `since`, newest first (no reliance on filter[updated_at], which
         IT Glue honours only for organizations); returns IT Glue's total count of the resource."""
         total = 0
         floor = since.replace(microsecond=0)
+        summary = listing.summary
         async for page in self.client.pages(
-            spec,
+            listing.spec,
             sort="-updated_at",
             page_size=WALK_PAGE_SIZE,
-            organization_id=org,
-            **filters,
-            **self._include(spec),
+            organization_id=listing.org,
+            include=_include(listing.spec),
+            **listing.filters,
         ):
             total = page.total_count
             fresh = [r for r in page.records if r.updated_at is None or r.updated_at >= floor]
@@ -405,75 +429,35 @@ class OrganizationSync:
                     records=fresh,
                     included=page.included,
                 )
-                items = await self._items(resource, shown)
-                await asyncio.to_thread(self._apply, org, catalog_type, key, items, known, summary)
+                await self._store_page(listing, shown)
                 summary.fetched += len(fresh)
             if self.options.progress:
-                self.options.progress(org, key, summary.fetched, total)
+                self.options.progress(listing.org, listing.key, summary.fetched, total)
             if len(fresh) < len(page.records):
                 break  # reached records older than the high-water mark
         return total
 
-    async def _full(
-        self,
-        org: str,
-        resource: str,
-        spec: ResourceSpec[Any],
-        checkpoint: SyncCheckpoint,
-        mode: Mode,
-        filters: dict[str, Any],
-        known: dict[str, str],
-        catalog_type: str,
-        key: str,
-        summary: ResourceSummary,
-    ) -> set[str] | None:
+    async def _store_page(self, listing: _Listing, page: Page[Any]) -> list[_Item]:
+        """Store what changed in a page of the listing and queue its index jobs."""
+        items = await self._items(listing.resource, page)
+        await asyncio.to_thread(
+            self._apply,
+            listing.org,
+            listing.catalog_type,
+            listing.key,
+            items,
+            listing.known,
+            listing.summary,
+        )
+        return items
+
+    async def _full(self, listing: _Listing, checkpoint: SyncCheckpoint) -> set[str] | None:
         """List every page, resumable from the checkpoint, then sweep what was not seen."""
+        org, key = listing.org, listing.key
         progress = checkpoint.in_progress or PageProgress(
             run_id=uuid.uuid4().hex[:12], mode="full", since=None, started_at=self.options.clock()
         )
-        complete = True
-        start = progress.next_page
-        while True:
-            try:
-                async for page in self.client.pages(
-                    spec, start_page=start, organization_id=org, **filters, **self._include(spec)
-                ):
-                    items = await self._items(resource, page)
-                    await asyncio.to_thread(
-                        self._apply, org, catalog_type, key, items, known, summary
-                    )
-                    summary.fetched += len(page.records)
-                    await asyncio.to_thread(
-                        self.stores.runs.record_page,
-                        org,
-                        key,
-                        progress.run_id,
-                        page.number,
-                        [i.source_id for i in items],
-                    )
-                    progress.next_page = page.number + 1
-                    checkpoint.in_progress = progress
-                    await asyncio.to_thread(self.stores.state.save_checkpoint, checkpoint)
-                    if self.options.progress:
-                        self.options.progress(org, key, summary.fetched, page.total_count)
-                    if self.options.crash_hook:
-                        self.options.crash_hook(key, page.number)
-                break
-            except MalformedPage as exc:
-                # Log it, count the listing as incomplete (no sweep), carry on after that page.
-                summary.errors.append(exc.message)
-                complete = False
-                logger.warning(
-                    "malformed page; continuing after it",
-                    extra={"resource": key, "page": exc.page_number},
-                )
-                if exc.total_pages is not None and exc.page_number >= exc.total_pages:
-                    break
-                start = exc.page_number + 1
-            except (FilterIgnored, InvalidInput) as exc:
-                summary.errors.append(exc.message)
-                complete = False
-                break
+        complete = await self._every_page(listing, checkpoint, progress)
         seen: set[str] | None = None
         if complete:
             seen = await asyncio.to_thread(self.stores.runs.seen, org, key, progress.run_id)
@@ -484,13 +468,71 @@ class OrganizationSync:
         checkpoint.in_progress = None
         await asyncio.to_thread(self.stores.state.save_checkpoint, checkpoint)
         if seen is not None:
-            await asyncio.to_thread(self._sweep, org, catalog_type, seen, known, summary)
+            await asyncio.to_thread(
+                self._sweep, org, listing.catalog_type, seen, listing.known, listing.summary
+            )
         return seen
 
-    @staticmethod
-    def _include(spec: ResourceSpec[Any]) -> dict[str, Any]:
-        # Interfaces side-loaded: one request per page instead of one per configuration.
-        return {"include": "configuration_interfaces"} if spec is CONFIGURATIONS else {}
+    async def _every_page(
+        self, listing: _Listing, checkpoint: SyncCheckpoint, progress: PageProgress
+    ) -> bool:
+        """Every page from the checkpoint's on, each checkpointed; whether the listing was
+        complete. A malformed page is logged and skipped: the listing is then incomplete."""
+        complete = True
+        start = progress.next_page
+        while True:
+            try:
+                async for page in self.client.pages(
+                    listing.spec,
+                    start_page=start,
+                    organization_id=listing.org,
+                    include=_include(listing.spec),
+                    **listing.filters,
+                ):
+                    await self._full_page(listing, checkpoint, progress, page)
+                return complete
+            except MalformedPage as exc:
+                # Log it, count the listing as incomplete (no sweep), carry on after that page.
+                listing.summary.errors.append(exc.message)
+                complete = False
+                logger.warning(
+                    "malformed page; continuing after it",
+                    extra={"resource": listing.key, "page": exc.page_number},
+                )
+                if exc.total_pages is not None and exc.page_number >= exc.total_pages:
+                    return False
+                start = exc.page_number + 1
+            except (FilterIgnored, InvalidInput) as exc:
+                listing.summary.errors.append(exc.message)
+                return False
+
+    async def _full_page(
+        self,
+        listing: _Listing,
+        checkpoint: SyncCheckpoint,
+        progress: PageProgress,
+        page: Page[Any],
+    ) -> None:
+        """Store one page of a full listing, note its ids and checkpoint the next page."""
+        items = await self._store_page(listing, page)
+        listing.summary.fetched += len(page.records)
+        await asyncio.to_thread(
+            self.stores.runs.record_page,
+            listing.org,
+            listing.key,
+            progress.run_id,
+            page.number,
+            [i.source_id for i in items],
+        )
+        progress.next_page = page.number + 1
+        checkpoint.in_progress = progress
+        await asyncio.to_thread(self.stores.state.save_checkpoint, checkpoint)
+        if self.options.progress:
+            self.options.progress(
+                listing.org, listing.key, listing.summary.fetched, page.total_count
+            )
+        if self.options.crash_hook:
+            self.options.crash_hook(listing.key, page.number)
 
     async def _flexible_assets(self, org: str, job: SyncJob, summary: ResourceSummary) -> None:
         """One listing per flexible asset type (IT Glue requires the type); assets of a type
@@ -701,7 +743,7 @@ class OrganizationSync:
         sections = await self.client.document_sections(document.id)
         raw = _raw(document, sections=[s.attribute_dump() | {"id": s.id} for s in sections])
         if path:  # a renamed or moved folder changes the hash: the breadcrumb is re-indexed
-            raw["folder_path"] = path
+            raw["folder_path"] = [*path]
         return _Item(source, raw, render_document(document, sections, path), document.updated_at)
 
     def _apply(
@@ -728,7 +770,7 @@ class OrganizationSync:
                 summary.unchanged += 1
                 continue
             rendered = item.rendered
-            key = RawRecordStore.key_for(org, catalog_type, rendered.record_id)
+            key = self.stores.raw.key_for(org, catalog_type, rendered.record_id)
             self.stores.raw.put(key, item.raw, digest)
             records.append(
                 CatalogRecord(
@@ -790,16 +832,16 @@ class OrganizationSync:
             extra={"organization_id": org, "resource": catalog_type, "count": len(gone)},
         )
 
-    _org_names: dict[str, str | None] | None = None
+    _org_names: dict[str, str] | None = None
 
     def _org_name_cached(self, org: str) -> str | None:
         if self._org_names is None:
-            self._org_names = {o["id"]: o.get("name") for o in self.stores.state.organizations()}
+            self._org_names = {o.id: o.name for o in self.stores.state.organizations()}
         return self._org_names.get(org)
 
 
 async def discover_organizations(
-    client: ItGlueClient, state: StateStore, now: datetime, purge: Purger | None = None
+    client: ItGlueClient, state: DiscoveryRegistry, now: datetime, purge: Purger | None = None
 ) -> list[str]:
     """Register every IT Glue organization (with its raw record); with `purge`, the ones IT Glue
     no longer has are purged after a complete discovery (`services.sync.discovery`)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from gluekb.models.catalog import Edge
 from gluekb.models.documents import RecordField, RelatedItem, Section, SourceDocument
@@ -55,6 +54,8 @@ _TAG_TYPES = {
     "organizations": "organizations",
     "organization": "organizations",
 }
+
+FieldPair = tuple[str, object]  # a card field and its value, as IT Glue gave it
 
 
 def source_id(resource_type: str, record_id: str) -> str:
@@ -116,7 +117,7 @@ class RenderedRecord:
         )
 
 
-def _fields(pairs: Iterable[tuple[str, Any]]) -> list[RecordField]:
+def _fields(pairs: Iterable[FieldPair]) -> list[RecordField]:
     out = []
     for name, value in pairs:
         if value is None or value == "" or value == []:
@@ -138,7 +139,7 @@ def render_configuration(
 ) -> RenderedRecord:
     org = config.organization_id or ""
     type_label = config.configuration_type_name or "Configuration"
-    pairs: list[tuple[str, Any]] = [
+    pairs: list[FieldPair] = [
         ("Type", config.configuration_type_name),
         ("Status", config.configuration_status_name),
         ("Hostname", config.hostname),
@@ -199,7 +200,7 @@ def render_flexible_asset(asset: FlexibleAsset) -> RenderedRecord:
     type_label = asset.flexible_asset_type_name or "Flexible asset"
     name = asset.name or f"{type_label} {asset.id}"
     tags = asset.tag_traits()
-    pairs: list[tuple[str, Any]] = []
+    pairs: list[FieldPair] = []
     long_texts: list[str] = []
     for key, value in asset.traits.items():
         label = _humanise(key)
@@ -257,7 +258,7 @@ def _escape(text: str) -> str:
 # ---------------------------------------------------------------------------- passwords
 def render_password(password: Password) -> RenderedRecord:
     org = password.organization_id or ""
-    pairs: list[tuple[str, Any]] = [
+    pairs: list[FieldPair] = [
         ("Category", password.password_category_name),
         ("Username", password.username),
         ("URL", password.url),
@@ -345,7 +346,7 @@ def render_contact(contact: Contact) -> RenderedRecord:
         or " ".join(n for n in (contact.first_name, contact.last_name) if n)
         or contact.id
     )
-    pairs: list[tuple[str, Any]] = [
+    pairs: list[FieldPair] = [
         ("Title", contact.title),
         ("Contact type", contact.contact_type_name),
         ("Important", contact.important or None),
@@ -390,7 +391,7 @@ def render_location(location: Location) -> RenderedRecord:
         )
         if p
     )
-    pairs: list[tuple[str, Any]] = [
+    pairs: list[FieldPair] = [
         ("Primary location", location.primary or None),
         ("Address", address),
         ("Phone", location.phone),
@@ -410,7 +411,7 @@ def render_location(location: Location) -> RenderedRecord:
 
 
 def render_domain(domain: Domain) -> RenderedRecord:
-    pairs: list[tuple[str, Any]] = [
+    pairs: list[FieldPair] = [
         ("Registrar", domain.registrar_name),
         ("Expires", domain.expires_on),
     ]
@@ -428,7 +429,7 @@ def render_domain(domain: Domain) -> RenderedRecord:
 
 
 def render_organization(organization: Organization) -> RenderedRecord:
-    pairs: list[tuple[str, Any]] = [
+    pairs: list[FieldPair] = [
         ("Short name", organization.short_name),
         ("Type", organization.organization_type_name),
         ("Status", organization.organization_status_name),

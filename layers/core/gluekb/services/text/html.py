@@ -72,6 +72,15 @@ class _BlockParser(HTMLParser):
             return
         if self._pre:
             return
+        if tag == "img":
+            alt = dict(attrs).get("alt")
+            if alt:
+                self._buffer.append(f" [{alt}] ")
+        else:
+            self._open(tag)
+
+    def _open(self, tag: str) -> None:
+        """A tag outside <pre>: where a block, list, quote, table row or cell starts."""
         if tag in ("ul", "ol"):
             self._flush()
             self._list_depth += 1
@@ -91,10 +100,6 @@ class _BlockParser(HTMLParser):
                 self._kind, self._level = "heading", int(tag[1])
             elif tag == "li":
                 self._kind, self._level = "item", self._list_depth
-        if tag == "img":
-            alt = dict(attrs).get("alt")
-            if alt:
-                self._buffer.append(f" [{alt}] ")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from gluekb.adapters.embedder import Embedder
+    from gluekb.ports.embedder import Embedder
 
 TOP_K = 3
 OTHER_THRESHOLD = 0.22  # best similarity below this (and no rule): nothing is close -> other

@@ -13,12 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from gluekb.adapters.mailer import SesMailer
-from gluekb.adapters.payload_store import INLINE_LIMIT_BYTES, PayloadStore
-from gluekb.adapters.sqs import JobQueue
-from gluekb.adapters.ticket_store import TicketStore
 from gluekb.errors import InvalidInput, NotFound
 from gluekb.models.auth import Principal
 from gluekb.models.documents import IndexJob, Message, SourceDocument
@@ -27,8 +22,10 @@ from gluekb.models.tickets import (
     MAX_TEXT_CHARS,
     UNASSIGNED,
     Classification,
+    Intent,
     ReplySent,
     Ticket,
+    TicketChanges,
     TicketCreate,
     TicketMessage,
     TicketPage,
@@ -38,15 +35,16 @@ from gluekb.models.tickets import (
     TicketView,
     is_ticket_id,
 )
+from gluekb.ports.documents import INLINE_LIMIT_BYTES, DocumentStore
+from gluekb.ports.mail import Mailer
+from gluekb.ports.queues import JobSender
+from gluekb.ports.state import OrganizationSource
+from gluekb.ports.tickets import TicketRepository
 from gluekb.services.access.auth import require_scope
 from gluekb.services.access.organizations import (
     NOT_FOUND as ORGANIZATION_NOT_FOUND,
 )
-from gluekb.services.access.organizations import (
-    OrganizationSource,
-    resolve_organization,
-    visible_organizations,
-)
+from gluekb.services.access.organizations import resolve_organization, visible_organizations
 from gluekb.services.mail.outbound import (
     compose,
     new_message_id,
@@ -118,8 +116,8 @@ def ticket_organizations(
             raise NotFound(ORGANIZATION_NOT_FOUND)
         return [UNASSIGNED]
     if org is not None:
-        return [str(resolve_organization(principal, state, org)["id"])]
-    visible = [str(o["id"]) for o in visible_organizations(principal, state)]
+        return [resolve_organization(principal, state, org).id]
+    visible = [o.id for o in visible_organizations(principal, state)]
     if principal.all_organizations:
         visible.append(UNASSIGNED)
     else:
@@ -131,9 +129,9 @@ def ticket_organizations(
 class TicketDesk:
     """The ticket logic shared by email intake and the API (clients passed in, built once)."""
 
-    store: TicketStore
-    index_queue: JobQueue
-    documents: PayloadStore
+    store: TicketRepository
+    index_queue: JobSender
+    documents: DocumentStore
     classifier: IntentClassifier
     support_address: str
     support_name: str = "Service desk"
@@ -155,19 +153,17 @@ class TicketDesk:
         if messages is None:
             messages = self.store.messages(ticket_id)
         document = ticket_document(ticket, messages)
-        body = document.model_dump_json()
-        job: dict[str, Any] = {
-            "op": "upsert",
-            "source_id": document.source_id,
-            "organization_id": document.organization_id,
-            "content_hash": document.content_hash(),
-            "enqueued_at": self.clock(),
-        }
-        if len(body.encode()) <= INLINE_LIMIT_BYTES:
-            job["document"] = document
-        else:
-            job["document_key"] = self.documents.put(document)
-        self.index_queue.send(IndexJob.model_validate(job))
+        inline = len(document.model_dump_json().encode()) <= INLINE_LIMIT_BYTES
+        job = IndexJob(
+            op="upsert",
+            source_id=document.source_id,
+            organization_id=document.organization_id,
+            document=document if inline else None,
+            document_key=None if inline else self.documents.put(document),
+            content_hash=document.content_hash(),
+            enqueued_at=self.clock(),
+        )
+        self.index_queue.send(job)
 
     # ------------------------------------------------------------ tenancy
     def _visible(self, principal: Principal, ticket_id: str) -> Ticket:
@@ -183,9 +179,9 @@ class TicketDesk:
         principal: Principal,
         state: OrganizationSource,
         *,
-        status: str | None,
+        status: TicketStatus | None,
         org: str | None,
-        intent: str | None,
+        intent: Intent | None,
         limit: int,
         cursor: str | None,
     ) -> TicketPage:
@@ -204,7 +200,7 @@ class TicketDesk:
         self, principal: Principal, state: OrganizationSource, request: TicketCreate
     ) -> TicketView:
         require_scope(principal, "tickets")
-        organization = str(resolve_organization(principal, state, request.organization)["id"])
+        organization = resolve_organization(principal, state, request.organization).id
         classification = self.classifier.classify(request.subject, request.text)
         now = self.clock()
         ticket = Ticket(
@@ -241,12 +237,16 @@ class TicketDesk:
         self, principal: Principal, state: OrganizationSource, ticket_id: str, request: TicketUpdate
     ) -> TicketView:
         ticket = self._visible(principal, ticket_id)
-        changes: dict[str, Any] = request.model_dump(exclude_none=True, exclude={"organization"})
-        if request.organization is not None:
-            changes["organization_id"] = str(
-                resolve_organization(principal, state, request.organization)["id"]
-            )
-        if not changes:
+        changes = TicketChanges(
+            subject=request.subject,
+            status=request.status,
+            priority=request.priority,
+            intent=request.intent,
+            organization_id=None
+            if request.organization is None
+            else resolve_organization(principal, state, request.organization).id,
+        )
+        if not changes.fields():
             raise InvalidInput(
                 "nothing to change: send status, priority, intent, subject or organization"
             )
@@ -255,7 +255,7 @@ class TicketDesk:
         return TicketView(**updated.model_dump(), messages=self.store.messages(ticket.id))
 
     def reply(
-        self, principal: Principal, ticket_id: str, request: TicketReply, mailer: SesMailer
+        self, principal: Principal, ticket_id: str, request: TicketReply, mailer: Mailer
     ) -> ReplySent:
         """Send a technician's answer to the requester, threaded, and record it."""
         ticket = self._visible(principal, ticket_id)

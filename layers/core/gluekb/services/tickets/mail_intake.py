@@ -19,11 +19,9 @@ import hashlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
-from gluekb.adapters.mail_store import MailObjectMissing, MailStore
-from gluekb.adapters.mailer import SesMailer
-from gluekb.adapters.ticket_store import MessageAlreadyRecorded
 from gluekb.errors import GluekbError, PayloadTooLarge
 from gluekb.models.mail import MailContent, MailHeaders
 from gluekb.models.tickets import (
@@ -32,11 +30,14 @@ from gluekb.models.tickets import (
     UNASSIGNED,
     Attachment,
     MailOutcome,
+    MessageClaim,
     Ticket,
     TicketMessage,
     TicketStatus,
 )
 from gluekb.observability import logger
+from gluekb.ports.mail import Mailer, MailObjectMissing, MailObjects
+from gluekb.ports.tickets import MessageAlreadyRecorded
 from gluekb.services.mail import policy as mail_policy
 from gluekb.services.mail.outbound import (
     acknowledgement_text,
@@ -71,14 +72,24 @@ class IntakePolicy:
         return {self.support_address.lower(), *(a.lower() for a in self.own_addresses)}
 
 
+@dataclass(frozen=True)
+class _Route:
+    """Where a message goes: its sender's organization, and the ticket it continues."""
+
+    sender_organization: str | None
+    unverified: bool
+    forwarded: bool
+    thread: ThreadMatch | None
+
+
 @dataclass
 class MailIntake:
     """Everything intake needs, built once per execution environment and passed in."""
 
     desk: TicketDesk
-    mail: MailStore
+    mail: MailObjects
     organizations: OrganizationMatcher
-    mailer: SesMailer
+    mailer: Mailer
     policy: IntakePolicy
     articles: RelatedArticles | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
@@ -105,20 +116,42 @@ class MailIntake:
 
     # ------------------------------------------------------------ the decision
     def _decide(self, bucket: str, key: str, size: int) -> MailOutcome:
-        if size > self.policy.max_message_bytes:
-            return MailOutcome(status="rejected", reason=f"message too large ({size} bytes)")
-        try:
-            message = read_message(
-                self.mail.read_chunks(bucket, key), self.policy.max_message_bytes
-            )
-        except MailObjectMissing as exc:
-            return MailOutcome(status="rejected", reason=exc.message)
-        except PayloadTooLarge as exc:
-            return MailOutcome(status="rejected", reason=exc.message)
+        message = self._read(bucket, key, size)
+        if isinstance(message, MailOutcome):
+            return message
         fallback = f"{hashlib.sha256(f'{bucket}/{key}'.encode()).hexdigest()[:32]}@gluekb.invalid"
         headers = read_headers(
             message, fallback_id=fallback, trusted_authserv_id=self.policy.trusted_authserv_id
         )
+        refused = self._screen(headers, bucket, key)
+        if refused is not None:
+            return refused
+        intake_key = f"{bucket}/{key}"
+        claim = self.desk.store.message_claim(headers.message_id)
+        if claim is not None:
+            return self._already_recorded(claim, intake_key, headers)
+        route = self._route(headers)
+        if route.thread is None and mail_policy.is_auto_reply(headers):
+            return MailOutcome(
+                status="rejected",
+                reason="auto-reply that answers no known ticket",
+                message_id=headers.message_id,
+            )
+        content = self._content(message, headers)
+        del message  # the parsed tree (attachments already released) is no longer needed
+        return self._file(headers, content, route, intake_key, key)
+
+    def _read(self, bucket: str, key: str, size: int) -> EmailMessage | MailOutcome:
+        """The parsed message, or why it cannot be read."""
+        if size > self.policy.max_message_bytes:
+            return MailOutcome(status="rejected", reason=f"message too large ({size} bytes)")
+        try:
+            return read_message(self.mail.read_chunks(bucket, key), self.policy.max_message_bytes)
+        except (MailObjectMissing, PayloadTooLarge) as exc:
+            return MailOutcome(status="rejected", reason=exc.message)
+
+    def _screen(self, headers: MailHeaders, bucket: str, key: str) -> MailOutcome | None:
+        """Quarantine or reject on SES's verdicts and on bounces (None: read on)."""
         verdict = mail_policy.screen(headers)
         if verdict.action == "quarantine":
             target = self.mail.quarantine(bucket, key)
@@ -131,24 +164,19 @@ class MailIntake:
             return MailOutcome(
                 status="rejected", reason=verdict.reason, message_id=headers.message_id
             )
+        return None
 
-        intake_key = f"{bucket}/{key}"
-        claim = self.desk.store.message_claim(headers.message_id)
-        if claim is not None:
-            return self._already_recorded(claim, intake_key, headers)
-
+    def _route(self, headers: MailHeaders) -> _Route:
         unverified = mail_policy.sender_unverified(headers)
         sender_org = None if unverified else self.organizations.match(headers.from_email)
         forwarded = is_forward_subject(headers.subject)
         thread = find_thread(
             headers, self.desk.store, sender_organization=sender_org, forwarded=forwarded
         )
-        if thread is None and mail_policy.is_auto_reply(headers):
-            return MailOutcome(
-                status="rejected",
-                reason="auto-reply that answers no known ticket",
-                message_id=headers.message_id,
-            )
+        return _Route(sender_org, unverified, forwarded, thread)
+
+    def _content(self, message: EmailMessage, headers: MailHeaders) -> MailContent:
+        """The body text, and the attachments stored as they are read."""
         message_hash = hashlib.sha256(headers.message_id.encode("utf-8", "replace")).hexdigest()
 
         def store(
@@ -156,9 +184,18 @@ class MailIntake:
         ) -> Attachment:
             return self.mail.put_attachment(message_hash, index, name, kind, data, inline, cid)
 
-        content = read_content(message, store)
-        del message  # the parsed tree (attachments already released) is no longer needed
-        text = trim_reply(content.text, forwarded=forwarded)
+        return read_content(message, store)
+
+    def _file(
+        self,
+        headers: MailHeaders,
+        content: MailContent,
+        route: _Route,
+        intake_key: str,
+        key: str,
+    ) -> MailOutcome:
+        """The message onto the ticket it continues, or a new ticket."""
+        text = trim_reply(content.text, forwarded=route.forwarded)
         if not text and not headers.subject.strip() and not content.attachments:
             return MailOutcome(
                 status="rejected",
@@ -167,12 +204,10 @@ class MailIntake:
             )
         inbound = self._message(headers, content, text, key)
         try:
-            if thread is not None:
-                outcome = self._thread(thread, inbound, intake_key, headers)
+            if route.thread is not None:
+                outcome = self._thread(route.thread, inbound, intake_key, headers)
             else:
-                outcome = self._create(
-                    inbound, intake_key, headers, sender_org, unverified, content
-                )
+                outcome = self._create(inbound, intake_key, headers, route)
         except MessageAlreadyRecorded as exc:  # a concurrent delivery won the race
             return self._already_recorded(exc.claim, intake_key, headers)
         outcome.attachments = len(content.attachments)
@@ -199,12 +234,12 @@ class MailIntake:
         )
 
     def _already_recorded(
-        self, claim: dict[str, object], intake_key: str, headers: MailHeaders
+        self, claim: MessageClaim | None, intake_key: str, headers: MailHeaders
     ) -> MailOutcome:
-        ticket_id = str(claim.get("ticket_id") or "") or None
-        if claim.get("intake_key") == intake_key:
+        ticket_id = claim.ticket_id if claim is not None else None
+        if claim is not None and claim.intake_key == intake_key:
             # This very delivery committed before (then failed): finish its remaining steps.
-            status = "threaded" if claim.get("outcome") == "threaded" else "ticket_created"
+            status = "threaded" if claim.outcome == "threaded" else "ticket_created"
             outcome = MailOutcome(status=status, ticket_id=ticket_id, message_id=headers.message_id)
             if ticket_id:
                 self.desk.index(ticket_id)
@@ -246,9 +281,7 @@ class MailIntake:
         inbound: TicketMessage,
         intake_key: str,
         headers: MailHeaders,
-        sender_org: str | None,
-        unverified: bool,
-        content: MailContent,
+        route: _Route,
     ) -> MailOutcome:
         subject = strip_subject_prefixes(headers.subject) or headers.subject
         vector = self.desk.classifier.embed_query(subject, inbound.text)
@@ -256,7 +289,7 @@ class MailIntake:
         now = self.clock()
         ticket = Ticket(
             id=self.desk.store.allocate_id(),
-            organization_id=sender_org or UNASSIGNED,
+            organization_id=route.sender_organization or UNASSIGNED,
             requester_email=headers.reply_to or headers.from_email,
             requester_name=inbound.author_name,
             subject=(headers.subject.strip() or "(no subject)")[:MAX_SUBJECT_CHARS],
@@ -268,7 +301,7 @@ class MailIntake:
             updated_at=now,
             last_message_at=now,
             message_count=1,
-            sender_unverified=unverified,
+            sender_unverified=route.unverified,
         )
         self.desk.store.create(ticket, inbound, intake_key=intake_key)
         self.desk.index(ticket.id, ticket, [inbound])
@@ -292,31 +325,12 @@ class MailIntake:
         outcome: MailOutcome,
         search: tuple[str, NDArray[np.float32] | None] | None,
     ) -> None:
-        if not self.policy.ack_enabled:
-            outcome.ack_skipped = "acknowledgements are disabled"
-            return
-        refusal = mail_policy.ack_refusal(headers, self.policy.ours)
-        recipient = ticket.requester_email
-        if refusal is None and (
-            not recipient
-            or recipient.lower() in self.policy.ours
-            or mail_policy.is_no_reply(recipient)
-        ):
-            refusal = "no usable reply address"
+        refusal = self._ack_refusal(ticket, headers)
         if refusal is not None:
             outcome.ack_skipped = refusal
             return
-        assert recipient is not None
-        if not self.desk.store.claim_ack(headers.message_id):
-            outcome.ack_skipped = "already acknowledged"
-            return
-        if not self.desk.store.count_ack(
-            recipient, self.clock(), self.policy.ack_max_per_sender_per_hour
-        ):
-            outcome.ack_skipped = (
-                f"rate limit: {self.policy.ack_max_per_sender_per_hour} per sender per hour"
-            )
-            return
+        recipient = ticket.requester_email
+        assert recipient is not None  # a ticket without one was refused above
         articles: list[str] = []
         if self.articles is not None and search is not None:
             query, vector = search
@@ -347,3 +361,25 @@ class MailIntake:
         outcome.ack_skipped = None
         if articles:
             outcome.reason = f"acknowledged with {len(articles)} related article(s)"
+
+    def _ack_refusal(self, ticket: Ticket, headers: MailHeaders) -> str | None:
+        """Why no acknowledgement may be sent (None: send one). Loop safety first; the last two
+        checks claim the acknowledgement and count it against the sender's hourly limit."""
+        if not self.policy.ack_enabled:
+            return "acknowledgements are disabled"
+        refusal = mail_policy.ack_refusal(headers, self.policy.ours)
+        if refusal is not None:
+            return refusal
+        recipient = ticket.requester_email
+        if (
+            not recipient
+            or recipient.lower() in self.policy.ours
+            or mail_policy.is_no_reply(recipient)
+        ):
+            return "no usable reply address"
+        if not self.desk.store.claim_ack(headers.message_id):
+            return "already acknowledged"
+        limit = self.policy.ack_max_per_sender_per_hour
+        if not self.desk.store.count_ack(recipient, self.clock(), limit):
+            return f"rate limit: {limit} per sender per hour"
+        return None

@@ -19,19 +19,21 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
-from gluekb.adapters.ticket_store import MessageAlreadyRecorded
+from gluekb.models.organizations import RegisteredOrganization
 from gluekb.models.tickets import (
     MAX_TEXT_CHARS,
     UNASSIGNED,
     Ticket,
+    TicketChanges,
     TicketMessage,
     TicketStatus,
     Urgency,
     valid_email,
 )
-from gluekb.models.webhooks import PsaCompany, PsaNote, PsaPerson, PsaTicketEvent
+from gluekb.models.webhooks import PsaCompany, PsaNote, PsaPerson, PsaTicket, PsaTicketEvent
+from gluekb.ports.tickets import MessageAlreadyRecorded
 from gluekb.services.tickets.desk import TicketDesk
 
 _STATUS: tuple[tuple[re.Pattern[str], TicketStatus], ...] = (
@@ -73,10 +75,13 @@ def _email(person: PsaPerson | None) -> str | None:
         return None
 
 
+PsaOutcome = Literal["ticket_created", "ticket_updated"]
+
+
 @dataclass
 class PsaTickets:
     desk: TicketDesk
-    organizations: Callable[[], list[dict[str, Any]]]
+    organizations: Callable[[], list[RegisteredOrganization]]
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def organization_for(self, company: PsaCompany | None) -> str:
@@ -84,77 +89,85 @@ class PsaTickets:
             return UNASSIGNED
         known = self.organizations()
         if company.itglue_organization_id:
-            for entry in known:
-                if str(entry["id"]) == company.itglue_organization_id.strip():
-                    return str(entry["id"])
+            for organization in known:
+                if organization.id == company.itglue_organization_id.strip():
+                    return organization.id
         wanted = (company.name or "").strip().lower()
         if wanted:
-            for entry in known:
-                names = (entry.get("name"), entry.get("short_name"))
-                if any(str(n or "").strip().lower() == wanted for n in names):
-                    return str(entry["id"])
+            for organization in known:
+                if organization.is_named(wanted):
+                    return organization.id
         return UNASSIGNED
 
-    def apply(
-        self, provider: str, event: PsaTicketEvent
-    ) -> tuple[Literal["ticket_created", "ticket_updated"], str]:
+    def apply(self, provider: str, event: PsaTicketEvent) -> tuple[PsaOutcome, str]:
         """Create or update the ticket the event names; returns what happened and its id."""
-        store = self.desk.store
         external = event.ticket
         now = self.clock()
-        anchor = anchor_message_id(provider, external.id)
         organization = self.organization_for(external.company)
-        claim = store.message_claim(anchor)
+        claim = self.desk.store.message_claim(anchor_message_id(provider, external.id))
         created = False
-        if claim is None:
-            ticket_id = store.allocate_id()
-            requester = _email(external.contact)
-            opened = external.created_at or event.occurred_at or now
-            ticket = Ticket(
-                id=ticket_id,
-                organization_id=organization,
-                requester_email=requester,
-                requester_name=external.contact.name if external.contact else None,
-                subject=external.summary.strip(),
-                status=psa_status(external.status),
-                priority=psa_priority(external.priority),
-                source="psa",
-                created_at=now,
-                updated_at=now,
-                last_message_at=now,
-                message_count=1,
-            )
-            first = TicketMessage(
-                message_id=anchor,
-                direction="inbound",
-                author_email=requester,
-                author_name=ticket.requester_name,
-                subject=ticket.subject,
-                text=(external.description or external.summary).strip()[:MAX_TEXT_CHARS],
-                sent_at=opened,
-                received_at=now,
-            )
-            try:
-                store.create(ticket, first, intake_key=None)
-                created = True
-            except MessageAlreadyRecorded as exc:  # created concurrently by another delivery
-                ticket_id = str(exc.claim.get("ticket_id"))
+        if claim is not None:
+            ticket_id = claim.ticket_id
         else:
-            ticket_id = str(claim["ticket_id"])
+            ticket_id, created = self._create(provider, event, organization, now)
         if not created:
-            current = store.get(ticket_id)
-            changes: dict[str, Any] = {
-                "subject": external.summary.strip(),
-                "status": psa_status(external.status),
-                "priority": psa_priority(external.priority),
-            }
-            if current is not None and organization not in (UNASSIGNED, current.organization_id):
-                changes["organization_id"] = organization
-            store.update(ticket_id, changes, now)
+            self._update(ticket_id, external, organization, now)
         if event.note is not None:
             self._add_note(provider, external.id, ticket_id, event.note, now)
         self.desk.index(ticket_id)
         return ("ticket_created" if created else "ticket_updated"), ticket_id
+
+    def _create(
+        self, provider: str, event: PsaTicketEvent, organization: str, now: datetime
+    ) -> tuple[str, bool]:
+        """The ticket's id, and whether this call created it (not another delivery)."""
+        store = self.desk.store
+        external = event.ticket
+        requester = _email(external.contact)
+        ticket = Ticket(
+            id=store.allocate_id(),
+            organization_id=organization,
+            requester_email=requester,
+            requester_name=external.contact.name if external.contact else None,
+            subject=external.summary.strip(),
+            status=psa_status(external.status),
+            priority=psa_priority(external.priority),
+            source="psa",
+            created_at=now,
+            updated_at=now,
+            last_message_at=now,
+            message_count=1,
+        )
+        first = TicketMessage(
+            message_id=anchor_message_id(provider, external.id),
+            direction="inbound",
+            author_email=requester,
+            author_name=ticket.requester_name,
+            subject=ticket.subject,
+            text=(external.description or external.summary).strip()[:MAX_TEXT_CHARS],
+            sent_at=external.created_at or event.occurred_at or now,
+            received_at=now,
+        )
+        try:
+            store.create(ticket, first, intake_key=None)
+        except MessageAlreadyRecorded as exc:  # created concurrently by another delivery
+            if exc.claim is None:
+                raise
+            return exc.claim.ticket_id, False
+        return ticket.id, True
+
+    def _update(
+        self, ticket_id: str, external: PsaTicket, organization: str, now: datetime
+    ) -> None:
+        current = self.desk.store.get(ticket_id)
+        moved = current is not None and organization not in (UNASSIGNED, current.organization_id)
+        changes = TicketChanges(
+            subject=external.summary.strip(),
+            status=psa_status(external.status),
+            priority=psa_priority(external.priority),
+            organization_id=organization if moved else None,
+        )
+        self.desk.store.update(ticket_id, changes, now)
 
     def _add_note(
         self, provider: str, external_id: str, ticket_id: str, note: PsaNote, now: datetime

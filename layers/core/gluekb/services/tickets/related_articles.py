@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from gluekb.adapters.embedder import Embedder
 from gluekb.errors import GluekbError
 from gluekb.models.tickets import UNASSIGNED
 from gluekb.observability import logger
+from gluekb.ports.embedder import Embedder
 from gluekb.ports.search_index import SearchIndex
 
 if TYPE_CHECKING:

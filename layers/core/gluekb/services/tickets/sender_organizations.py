@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from gluekb.adapters.catalog_store import CatalogStore
-from gluekb.adapters.state_store import StateStore
+from gluekb.ports.catalog import CatalogReader
+from gluekb.ports.state import OrganizationSource
 
 # Providers whose domain says nothing about an employer.
 FREE_MAIL = frozenset(
@@ -54,10 +54,10 @@ class SenderDirectory:
         return None
 
 
-def build_directory(state: StateStore, catalog: CatalogStore) -> SenderDirectory:
+def build_directory(state: OrganizationSource, catalog: CatalogReader) -> SenderDirectory:
     directory = SenderDirectory()
     for organization in state.organizations():
-        org = str(organization["id"])
+        org = organization.id
         contact_domains: dict[str, int] = {}
         for contact in catalog.records_of(org, "contacts"):
             for email in contact.identifiers.get("email", []):
@@ -83,8 +83,8 @@ class OrganizationMatcher:
 
     def __init__(
         self,
-        state: StateStore,
-        catalog: CatalogStore,
+        state: OrganizationSource,
+        catalog: CatalogReader,
         ttl_s: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from gluekb.models.auth import Principal
 from gluekb.models.tickets import SimilarTicket, SimilarTickets
+from gluekb.ports.state import OrganizationSource
 from gluekb.services.access.auth import require_scope
-from gluekb.services.access.organizations import OrganizationSource
 from gluekb.services.query.search import SearchService
 from gluekb.services.tickets.desk import SOURCE_PREFIX, ticket_organizations
 

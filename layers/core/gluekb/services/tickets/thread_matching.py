@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from gluekb.adapters.ticket_store import TicketStore
 from gluekb.models.mail import MailHeaders
 from gluekb.models.tickets import UNASSIGNED, Ticket
+from gluekb.ports.tickets import TicketRepository
 from gluekb.services.mail.text import subject_token
 
 ThreadedBy = Literal["in-reply-to", "references", "subject-token"]
@@ -28,7 +28,7 @@ class ThreadMatch:
 
 def find_thread(
     headers: MailHeaders,
-    store: TicketStore,
+    store: TicketRepository,
     *,
     sender_organization: str | None,
     forwarded: bool,

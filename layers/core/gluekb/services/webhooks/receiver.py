@@ -22,14 +22,10 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, JsonValue, ValidationError
 
-from gluekb.adapters.idempotency import DeliveryLedger
-from gluekb.adapters.repo_registry import RepoRegistry
-from gluekb.adapters.sqs import JobQueue
-from gluekb.adapters.webhook_counters import WebhookCounters
 from gluekb.errors import GluekbError, InvalidInput, NotFound, PayloadTooLarge, Unauthorized
 from gluekb.models.sync import SyncJob
 from gluekb.models.webhooks import (
@@ -38,9 +34,14 @@ from gluekb.models.webhooks import (
     ItGlueWorkflowEvent,
     Provider,
     PsaTicketEvent,
+    ReceiptStatus,
+    Refusal,
     WebhookReceipt,
 )
 from gluekb.observability import build_logger
+from gluekb.ports.queues import JobSender
+from gluekb.ports.repos import RepoLookup
+from gluekb.ports.webhooks import IdempotencyLedger, Receipt, RejectionCounter
 from gluekb.services.repos.registration import candidate_keys, changed_paths, push_job
 from gluekb.services.tickets.psa import PsaTickets
 from gluekb.services.webhooks.itglue_links import parse_record_link
@@ -52,7 +53,11 @@ from gluekb.services.webhooks.signatures import (
     token_valid,
 )
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
 logger = build_logger(child=True)
+Model = TypeVar("Model", bound=BaseModel)
 
 PSA_PROVIDER = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 DELIVERY_ID = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
@@ -74,12 +79,13 @@ class WebhookRequest:
         return None
 
 
-@dataclass
+@dataclass(frozen=True)
 class WebhookResponse:
     status_code: int
-    body: dict[str, Any]
+    body: dict[str, JsonValue]
     provider: str
-    outcome: str  # a receipt status, or why it was refused (metric names)
+    outcome: str  # for metric names: the receipt status, `duplicate`, or the error's code
+    rejected: bool = False  # refused as not authentic (wrong secret or signature, replayed)
 
 
 @dataclass
@@ -92,12 +98,12 @@ class _Delivery:
 @dataclass
 class WebhookService:
     secrets: WebhookSecrets
-    sync_queue: JobQueue
-    repos: RepoRegistry
+    sync_queue: JobSender
+    repos: RepoLookup
     psa: PsaTickets
-    counters: WebhookCounters
-    ledger: DeliveryLedger  # deliveries with an id: kept a week
-    content_ledger: DeliveryLedger  # IT Glue sends no id: identical bodies, kept minutes
+    counters: RejectionCounter
+    ledger: IdempotencyLedger  # deliveries with an id: kept a week
+    content_ledger: IdempotencyLedger  # IT Glue sends no id: identical bodies, kept minutes
     max_body_bytes: int = 1_048_576
     replay_window_s: float = 300.0
     content_window_s: int = 10  # the content ledger's expiry: IT Glue's repeats fold into one
@@ -129,7 +135,7 @@ class WebhookService:
             link = parse_record_link(event.resource_url)
             fingerprint = hashlib.sha256(delivery.body).hexdigest()
 
-            def work() -> dict[str, Any]:
+            def work() -> Receipt:
                 # Identical deliveries within the window are one; the job waits out the window,
                 # so an edit whose delivery was folded into this one is still read by it.
                 self.sync_queue.send(
@@ -167,7 +173,7 @@ class WebhookService:
             event = request.header("X-GitHub-Event") or ""
             push = _parse(GitHubPush, delivery.body) if event == "push" else None
 
-            def work() -> dict[str, Any]:
+            def work() -> Receipt:
                 if push is None:
                     detail = (
                         "pong" if event == "ping" else f"{event or 'unnamed'} events are ignored"
@@ -211,7 +217,7 @@ class WebhookService:
             event = request.header("X-Gitlab-Event") or ""
             push = _parse(GitLabPush, delivery.body) if event == "Push Hook" else None
 
-            def work() -> dict[str, Any]:
+            def work() -> Receipt:
                 if push is None:
                     return self._receipt(delivery, delivery_id, "ignored", f"{event!r} ignored")
                 if push.object_kind != "push":
@@ -263,18 +269,16 @@ class WebhookService:
                 request.header("X-Gluekb-Delivery") or event.event_id, "X-Gluekb-Delivery"
             )
 
-            def work() -> dict[str, Any]:
+            def work() -> Receipt:
                 status, ticket_id = self.psa.apply(provider, event)
-                receipt = self._receipt(
-                    delivery, delivery_id, status, f"{provider} ticket {event.ticket.id}"
-                )
-                return {**receipt, "ticket_id": ticket_id}
+                detail = f"{provider} ticket {event.ticket.id}"
+                return self._receipt(delivery, delivery_id, status, detail, ticket_id=ticket_id)
 
             return self._once(delivery, f"psa:{provider}:{delivery_id}", work)
 
         return self._handle("psa", request, run)
 
-    def register_lambda_context(self, context: Any) -> None:
+    def register_lambda_context(self, context: LambdaContext) -> None:
         self.ledger.register_lambda_context(context)
         self.content_ledger.register_lambda_context(context)
 
@@ -310,7 +314,7 @@ class WebhookService:
             raise PayloadTooLarge(f"the body is larger than {self.max_body_bytes} bytes")
         return body
 
-    def _refuse(self, delivery: _Delivery, reason: str, message: str) -> WebhookResponse:
+    def _refuse(self, delivery: _Delivery, reason: Refusal, message: str) -> WebhookResponse:
         logger.warning(
             "webhook delivery refused",
             extra={
@@ -323,7 +327,8 @@ class WebhookService:
             self.counters.count_rejection(delivery.provider, reason, self.clock())
         except GluekbError:
             logger.warning("cannot count the refusal", extra={"provider": delivery.provider})
-        return _error(401, Unauthorized(message), delivery.provider, f"rejected_{reason}")
+        outcome = f"rejected_{reason}"
+        return _error(401, Unauthorized(message), delivery.provider, outcome, rejected=True)
 
     def _queue_push(
         self,
@@ -336,7 +341,7 @@ class WebhookService:
         before: str,
         after: str,
         paths: list[str] | None,
-    ) -> dict[str, Any]:
+    ) -> Receipt:
         registration = self.repos.find(keys)
         if registration is None:
             return self._receipt(delivery, delivery_id, "ignored", "repository not registered")
@@ -360,9 +365,7 @@ class WebhookService:
             delivery, delivery_id, "queued", f"index {changed} of {registration.key}", jobs=1
         )
 
-    def _once(
-        self, delivery: _Delivery, key: str, work: Callable[[], dict[str, Any]]
-    ) -> WebhookResponse:
+    def _once(self, delivery: _Delivery, key: str, work: Callable[[], Receipt]) -> WebhookResponse:
         fingerprint = hashlib.sha256(delivery.body).hexdigest()
         return self._accepted(delivery, self.ledger.once(key, fingerprint, work))
 
@@ -370,33 +373,33 @@ class WebhookService:
     def _receipt(
         delivery: _Delivery,
         delivery_id: str,
-        status: str,
+        status: ReceiptStatus,
         detail: str | None,
         jobs: int = 0,
-    ) -> dict[str, Any]:
-        receipt = WebhookReceipt.model_validate(
-            {
-                "request_id": delivery.request_id,
-                "provider": delivery.provider,
-                "delivery_id": delivery_id,
-                "status": status,
-                "detail": detail,
-                "jobs": jobs,
-            }
+        ticket_id: str | None = None,
+    ) -> Receipt:
+        receipt = WebhookReceipt(
+            request_id=delivery.request_id,
+            provider=delivery.provider,
+            delivery_id=delivery_id,
+            status=status,
+            detail=detail,
+            jobs=jobs,
+            ticket_id=ticket_id,
         )
         return receipt.model_dump(mode="json", exclude_none=True)
 
     @staticmethod
-    def _accepted(delivery: _Delivery, stored: dict[str, Any]) -> WebhookResponse:
+    def _accepted(delivery: _Delivery, stored: Receipt) -> WebhookResponse:
         # A repeat answers with the first receipt; the request id is always this request's.
         body = {**stored, "request_id": delivery.request_id}
         outcome = "duplicate" if body.get("duplicate") else str(body.get("status"))
         return WebhookResponse(202, body, delivery.provider, outcome)
 
 
-def _parse(model: type[Any], body: bytes) -> Any:
+def _parse(model: type[Model], body: bytes) -> Model:
     try:
-        parsed: BaseModel = model.model_validate_json(body)
+        parsed = model.model_validate_json(body)
     except ValidationError as exc:
         errors = exc.errors(include_input=False, include_url=False)
         if errors and errors[0]["type"] == "json_invalid":
@@ -412,7 +415,8 @@ def _delivery_id(value: str | None, header: str) -> str:
     return value.strip()
 
 
-def _error(status: int, exc: GluekbError, provider: str, outcome: str) -> WebhookResponse:
-    return WebhookResponse(
-        status, {"error": {"code": exc.code, "message": exc.message}}, provider, outcome
-    )
+def _error(
+    status: int, exc: GluekbError, provider: str, outcome: str, *, rejected: bool = False
+) -> WebhookResponse:
+    body: dict[str, JsonValue] = {"error": {"code": exc.code, "message": exc.message}}
+    return WebhookResponse(status, body, provider, outcome, rejected)
