@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from gluekb.models.index import SearchHit
 from gluekb.models.itglue import Document, DocumentFolder, DocumentSection
 from gluekb.services.indexing.chunking import chunk_document
+from gluekb.services.query.rerank import record_from_hits
 from gluekb.services.sync.document_folders import FolderTree, breadcrumb
 from gluekb.services.sync.record_cards import render_document
 
@@ -78,6 +80,14 @@ def test_a_document_in_a_folder_carries_its_path_to_its_chunks() -> None:
     assert (rendered.folder_id, rendered.folder_path) == ("60006", ["Servers", "Runbooks"])
     assert chunks and all(c.metadata["folder_path"] == "Servers > Runbooks" for c in chunks)
     assert chunks[0].title == "Servers > Runbooks > Server Runbook: ACME-SQL01 > Restart"
+    # ... while the document's own title and its folder stay readable apart
+    assert all(c.document_title == "Server Runbook: ACME-SQL01" for c in chunks)
+    assert all(c.folder == "Servers > Runbooks" for c in chunks)
+    # ... so the search reranker names the record by its title, not its top folder
+    record, _ = record_from_hits(
+        [SearchHit(chunk=c, score=1.0, matched_by=["bm25"]) for c in chunks]
+    )
+    assert record.name == "Server Runbook: ACME-SQL01"
 
 
 def test_a_document_at_the_root_keeps_the_title_it_always_had() -> None:
@@ -91,3 +101,4 @@ def test_a_document_at_the_root_keeps_the_title_it_always_had() -> None:
     chunks = chunk_document(render_document(document, []).document("Acme Corp"))
     assert [c.title for c in chunks] == ["Network Overview"]
     assert "folder_path" not in chunks[0].metadata
+    assert (chunks[0].document_title, chunks[0].folder) == ("Network Overview", None)

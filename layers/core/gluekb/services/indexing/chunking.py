@@ -10,8 +10,9 @@
 
 Budgets count approximate word pieces (all-MiniLM-L6-v2 reads at most 256; cards aim lower).
 Every chunk carries its source's id, organization, type, URL and updated_at, a title that is its
-breadcrumb (an IT Glue document's folders, the title, the headings above the chunk), and the
-identifiers it contains as exact-match fields.
+breadcrumb (an IT Glue document's folders, the title, the headings above the chunk) with the
+source's own title kept apart (`metadata["document_title"]`), and the identifiers it contains
+as exact-match fields.
 """
 
 from __future__ import annotations
@@ -320,7 +321,7 @@ def chunk_document(
             identifiers = merge_identifiers(doc.identifiers) if position == 0 else {}
         else:
             identifiers = merge_identifiers(extract_identifiers(text))
-        metadata = dict(doc.metadata)
+        metadata = dict(doc.metadata, document_title=doc.title)  # the title is a breadcrumb
         if heading:
             metadata["heading"] = heading
         chunks.append(
