@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from app import deps
 from gluekb.errors import Unauthorized
 from gluekb.models.auth import Principal
+from gluekb.models.organizations import RegisteredOrganization
 from gluekb.services.access.organizations import visible_organizations
 from gluekb.services.console.session import ConsoleSession
 from gluekb.wiring.console import ConsoleServices
@@ -59,11 +60,11 @@ class Viewer:
     def can(self, scope: str) -> bool:
         return self.principal.has(scope)
 
-    def organizations(self) -> list[dict[str, Any]]:
+    def organizations(self) -> list[RegisteredOrganization]:
         return visible_organizations(self.principal, deps.services.directory)
 
     def organization_names(self) -> dict[str, str]:
-        return {str(o["id"]): str(o.get("name", o["id"])) for o in self.organizations()}
+        return {o.id: o.name for o in self.organizations()}
 
 
 def is_local(request: Request) -> bool:

@@ -22,9 +22,9 @@ class TicketLister(Protocol):
         principal: Principal,
         state: OrganizationSource,
         *,
-        status: str | None,
+        status: TicketStatus | None,
         org: str | None,
-        intent: str | None,
+        intent: Intent | None,
         limit: int,
         cursor: str | None,
     ) -> TicketPage: ...
