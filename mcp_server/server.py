@@ -55,6 +55,7 @@ from gluekb.services.query.export import export_runbook
 from gluekb.settings import McpSettings
 from gluekb.wiring.query import QueryServices
 from mcp_server.auth import ApiKeyMiddleware, Tenancy
+from mcp_server.prompts import register_prompts
 from mcp_server.tools import register_tools
 
 logger = build_logger(child=True)
@@ -152,6 +153,7 @@ class GluekbMcpServer(MCPServer[Any]):
 def create_server(services: QueryServices, tenancy: Tenancy) -> GluekbMcpServer:
     server = GluekbMcpServer(services)
     register_tools(server, services, tenancy)
+    register_prompts(server)
     _register_resources(server, services, tenancy)
 
     async def health(request: Request) -> Response:

@@ -172,3 +172,34 @@ def receive_now(sqs: Any, url: str) -> list[dict[str, Any]]:
         QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, AttributeNames=["All"]
     )
     return list(response.get("Messages", []))
+
+
+@contextmanager
+def json_log_lines() -> Iterator[list[dict[str, Any]]]:
+    """The lines every gluekb logger writes in the block, as Powertools formats them (with the
+    keys the process's logger holds, such as `correlation_id`), parsed; filled when it ends."""
+    import io
+    import logging
+
+    from gluekb.observability import logger
+
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(logger.registered_formatter)
+    # The process's Powertools logger (and its children) and every other logger (via root);
+    # the first one not propagating for the block, so no line is taken twice.
+    own, root = logging.getLogger(logger.name), logging.getLogger()
+    level, propagates = root.level, own.propagate
+    lines: list[dict[str, Any]] = []
+    for target in (own, root):
+        target.addHandler(handler)
+    own.propagate = False
+    root.setLevel(logging.INFO)
+    try:
+        yield lines
+    finally:
+        for target in (own, root):
+            target.removeHandler(handler)
+        own.propagate = propagates
+        root.setLevel(level)
+        lines += [json.loads(line) for line in buffer.getvalue().splitlines() if line.strip()]

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from mangum import Mangum
 
 from gluekb.adapters.snapstart import after_restore, before_snapshot, renew_randomness
-from gluekb.observability import logger, metrics, tracer
+from gluekb.observability import logger, metrics, trace_correlation, tracer
 
 app = create_app()
 asgi_handler = Mangum(app, lifespan="off")
@@ -24,5 +24,9 @@ after_restore(renew_randomness)
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    trace_correlation()  # the request id: in every log line, on the X-Ray trace, on queued jobs
     response: dict[str, Any] = asgi_handler(event, cast(Any, context))
+    logger.info(
+        "api request", extra={"route": event.get("routeKey"), "status": response.get("statusCode")}
+    )
     return response

@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from gluekb.adapters.aws import AwsClients
 from gluekb.adapters.sqs_batch import LoggingBatchProcessor
 from gluekb.models.events import MailNotificationRecord, S3TestEvent
-from gluekb.observability import MetricUnit, logger, metrics, tracer
+from gluekb.observability import MetricUnit, logger, metrics, tracer, use_correlation_id
 from gluekb.settings import EmailIntakeSettings, get_settings
 from gluekb.wiring.tickets import mail_intake
 
@@ -26,6 +26,7 @@ def intake_record(record: MailNotificationRecord) -> None:
         mail = s3_record.s3
         if not mail.object.key.startswith(settings.mail_prefix):
             continue
+        use_correlation_id(mail.object.key.rsplit("/", 1)[-1])  # SES names the object by its id
         outcome = intake.process(
             mail.bucket.name, mail.object.key, mail.object.size, mail.object.eTag
         )

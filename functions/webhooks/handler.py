@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from gluekb.adapters.aws import AwsClients
 from gluekb.adapters.snapstart import after_restore, before_snapshot, renew_randomness
-from gluekb.observability import MetricUnit, logger, metrics, tracer
+from gluekb.observability import MetricUnit, logger, metrics, trace_correlation, tracer
 from gluekb.services.webhooks.receiver import WebhookRequest
 from gluekb.settings import WebhooksSettings, get_settings
 from gluekb.wiring.webhooks import webhook_service
@@ -31,6 +31,7 @@ after_restore(renew_randomness)
 @tracer.capture_lambda_handler
 @event_source(data_class=APIGatewayProxyEventV2)
 def handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dict[str, Any]:
+    trace_correlation()  # the request id (the receipt's request_id) follows the queued work
     webhooks.register_lambda_context(context)
     request = WebhookRequest(
         headers=event.headers,
@@ -39,6 +40,8 @@ def handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dict[str, 
         request_id=event.request_context.request_id,
     )
     result = webhooks.receive(event.raw_path, request)
+    facts = {"provider": result.provider, "outcome": result.outcome, "status": result.status_code}
+    logger.info("webhook answered", extra=facts)  # never the path: IT Glue's holds a secret
     metrics.add_metric(
         name=f"Webhook_{result.provider}_{result.outcome}", unit=MetricUnit.Count, value=1
     )

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from gluekb.errors import GluekbError
 from gluekb.settings import CliSettings, clear_settings_cache, get_settings
+
+if TYPE_CHECKING:
+    from gluekb.ports.state import OrganizationSource
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -19,12 +22,19 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def state_home(project: Path | None = None) -> Path:
+    """The local stack's home: GLUEKB_HOME, else .gluekb in the project (--project, the current
+    folder or one above it, else the checkout this gluekb runs from). The command's log records
+    go to its logs folder from now on."""
+    from gluekb_dev.cli.logs import route_logs
     from gluekb_dev.stack.home import find_project_root
 
     settings = get_settings(CliSettings)
-    if settings.home:
-        return settings.home
-    return find_project_root(project) / ".gluekb"
+    try:
+        home = settings.home or find_project_root(project) / ".gluekb"
+    except GluekbError as exc:
+        fail(exc.message)
+    route_logs(home)
+    return home
 
 
 def use_stack(project: Path | None = None) -> dict[str, Any]:
@@ -39,3 +49,12 @@ def use_stack(project: Path | None = None) -> dict[str, Any]:
     os.environ.update(info["environment"])
     clear_settings_cache()
     return info
+
+
+def find_organization(state: OrganizationSource, reference: str) -> str:
+    """The id of the organization `reference` names (its id or its name, any case)."""
+    wanted = reference.strip().lower()
+    for organization in state.organizations():
+        if reference.strip() == organization.id or organization.is_named(wanted):
+            return organization.id
+    fail(f"no organization {reference!r} (see `gluekb sync`; ids and names are accepted)")

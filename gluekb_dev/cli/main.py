@@ -9,12 +9,15 @@ import sys
 import time
 from pathlib import Path
 from secrets import token_urlsafe
+from typing import Any
 
 import click
 
 from gluekb import __version__
 from gluekb.errors import GluekbError
 from gluekb.settings import CliSettings, get_settings
+
+SHOWN_LOSSES = 10  # `gluekb up` lists this many lost entries; the emulator's log has them all
 
 
 def _fail(message: str) -> None:
@@ -24,8 +27,17 @@ def _fail(message: str) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gluekb")
-def cli() -> None:
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log to stderr (-v: INFO, -vv: DEBUG) instead of .gluekb/logs/<command>.log.",
+)
+def cli(verbose: int) -> None:
     """gluekb: grounded answers over an MSP's IT Glue, tickets and docs."""
+    from gluekb_dev.cli.logs import set_verbosity
+
+    set_verbosity(verbose)
 
 
 @cli.command()
@@ -73,6 +85,7 @@ def up(
     env_vars: tuple[str, ...],
 ) -> None:
     """Run the whole product locally: AWS endpoint, functions, queues, schedules, API."""
+    from gluekb_dev.cli.logs import route_logs
     from gluekb_dev.stack.embedded import EmbeddedStack, EmbeddedStackConfig
     from gluekb_dev.stack.home import find_project_root
 
@@ -85,6 +98,7 @@ def up(
         return
     try:
         root = find_project_root(project)
+        route_logs(settings.home or root / ".gluekb", "stack")
         config = EmbeddedStackConfig(
             project_root=root,
             home=settings.home,
@@ -120,8 +134,7 @@ async def _serve(stack: object) -> None:
     width = max(len(label) for label, _ in stack.summary())
     for label, value in stack.summary():
         click.echo(f"  {label:<{width}}  {value}")
-    if stack.restored and any(v for k, v in stack.restored.items() if k != "dropped"):
-        click.echo(f"  restored data: {stack.restored}")
+    _report_restore(stack.restored)
     click.echo(f"  admin API key     {stack.admin_key}  (also in {stack.home / 'admin-key'})")
     click.secho(f"ready in {stack.startup_s:.1f}s - Ctrl-C stops everything", fg="green")
     if stack.first_sync_task is not None:
@@ -134,6 +147,23 @@ async def _serve(stack: object) -> None:
     await stack.stop()
     phases = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in stack.stop_phases.items())
     click.echo(f"stopped in {time.perf_counter() - stopping:.1f}s ({phases})")
+
+
+def _report_restore(restored: dict[str, Any]) -> None:
+    """What the last checkpoint gave back and, when it was damaged, what it could not."""
+    counts = {k: restored.get(k, 0) for k in ("items", "objects", "messages", "dropped")}
+    if any(counts.values()):
+        click.echo("  restored data     " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    lost: list[str] = restored.get("lost", [])
+    if not lost:
+        return
+    click.secho(f"  the last checkpoint was damaged; not restored ({len(lost)}):", fg="yellow")
+    for line in lost[:SHOWN_LOSSES]:
+        click.echo(f"    {line}")
+    if len(lost) > SHOWN_LOSSES:
+        click.echo(f"    ... and {len(lost) - SHOWN_LOSSES} more (all of them in logs/aws.log)")
+    for kept in restored.get("kept_aside", []):
+        click.echo(f"  damaged file kept: {kept}")
 
 
 @cli.command()
@@ -220,12 +250,18 @@ async def _first_sync_progress(stack: object, stop: asyncio.Event) -> None:
 
 
 def main() -> None:
+    from gluekb_dev.cli.alerts import alerts
+    from gluekb_dev.cli.backup import backup, restore
+    from gluekb_dev.cli.health import health
+    from gluekb_dev.cli.index import index_commands
     from gluekb_dev.cli.keys import keys
     from gluekb_dev.cli.mail import email_commands
     from gluekb_dev.cli.mcp import mcp
     from gluekb_dev.cli.query import ask, search
     from gluekb_dev.cli.repos import repos
+    from gluekb_dev.cli.status import status
     from gluekb_dev.cli.sync import demo, sync
+    from gluekb_dev.cli.trace import trace
     from gluekb_dev.cli.webhooks import webhooks
 
     cli.add_command(ask)
@@ -237,4 +273,11 @@ def main() -> None:
     cli.add_command(repos)
     cli.add_command(webhooks)
     cli.add_command(email_commands)
+    cli.add_command(trace)
+    cli.add_command(index_commands)
+    cli.add_command(backup)
+    cli.add_command(restore)
+    cli.add_command(status)
+    cli.add_command(alerts)
+    cli.add_command(health)
     cli()

@@ -38,7 +38,11 @@ def _note(message: str) -> None:
     help="Use the running local stack (--local) or only the environment (--env). "
     "Default: the environment when GLUEKB_STATE_TABLE is set, else the local stack.",
 )
-@click.option("--project", type=click.Path(path_type=Path, file_okay=False), hidden=True)
+@click.option(
+    "--project",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The gluekb checkout (default: GLUEKB_HOME, this folder or above, or gluekb's own).",
+)
 def mcp(
     http: bool, host: str | None, port: int | None, local: bool | None, project: Path | None
 ) -> None:

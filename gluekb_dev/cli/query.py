@@ -14,6 +14,13 @@ from gluekb_dev.cli.context import fail, state_home, use_stack
 
 
 def _call(path: str, body: dict[str, Any], project: Path | None) -> dict[str, Any]:
+    payload: dict[str, Any] = api_request("POST", path, project, json=body)
+    return payload
+
+
+def api_request(method: str, path: str, project: Path | None, **kwargs: Any) -> Any:
+    """The running stack's HTTP API with GLUEKB_API_KEY (else the stack's admin key); an error
+    answer stops the command with its message."""
     info = use_stack(project)
     settings = get_settings(CliSettings)
     key = settings.api_key.get_secret_value() if settings.api_key else None
@@ -25,15 +32,16 @@ def _call(path: str, body: dict[str, Any], project: Path | None) -> dict[str, An
             )
         key = stored.read_text().strip()
     try:
-        response = httpx.post(
+        response = httpx.request(
+            method,
             f"{info['api_url']}{path}",
-            json=body,
             headers={"Authorization": f"Bearer {key}"},
-            timeout=30,
+            timeout=60,
+            **kwargs,
         )
     except httpx.HTTPError as exc:
         fail(f"the API at {info['api_url']} did not answer: {exc}")
-    payload: dict[str, Any] = response.json()
+    payload = response.json()
     if response.status_code >= 400:
         error = payload.get("error", {}).get("message") or payload.get("message") or response.text
         fail(f"{response.status_code}: {error}")

@@ -12,13 +12,12 @@ import click
 
 from gluekb.errors import GluekbError
 from gluekb.models.repos import RepoProvider
-from gluekb_dev.cli.context import fail, use_stack
+from gluekb_dev.cli.context import fail, find_organization, use_stack
 
 if TYPE_CHECKING:
     from gluekb.adapters.repo_registry import RepoRegistry
     from gluekb.adapters.sqs import JobQueue
     from gluekb.adapters.state_store import StateStore
-    from gluekb.ports.state import OrganizationSource
 
 
 def _services() -> tuple[RepoRegistry, StateStore, JobQueue]:
@@ -35,14 +34,6 @@ def _services() -> tuple[RepoRegistry, StateStore, JobQueue]:
         StateStore(clients.dynamodb, settings.state_table),
         JobQueue(clients.sqs, settings.sync_queue_url),
     )
-
-
-def _organization(state: OrganizationSource, reference: str) -> str:
-    wanted = reference.strip().lower()
-    for organization in state.organizations():
-        if reference.strip() == organization.id or organization.is_named(wanted):
-            return organization.id
-    fail(f"no organization {reference!r} (see `gluekb sync`; ids and names are accepted)")
 
 
 @click.group()
@@ -71,7 +62,7 @@ def add(
 
     use_stack(project)
     registry, state, sync_queue = _services()
-    org = _organization(state, organization)
+    org = find_organization(state, organization)
     if "://" not in url and not re.match(r"^[\w.-]+@", url) and Path(url).exists():
         url = str(Path(url).resolve())  # a local repository given by a relative path
     now = datetime.now(UTC)

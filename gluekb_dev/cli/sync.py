@@ -13,6 +13,7 @@ import click
 from gluekb.errors import GluekbError
 from gluekb.models.sync import DiscoveryStatus, Mode
 from gluekb_dev.cli.context import fail, state_home, use_stack
+from gluekb_dev.cli.progress import progress_display
 
 
 @click.command()
@@ -38,10 +39,9 @@ def sync(organization: str | None, full: bool, as_json: bool, project: Path | No
 
 
 async def _sync(selector: str | None, mode: Mode, quiet: bool) -> dict[str, Any]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from gluekb.adapters.aws import AwsClients
     from gluekb.models.sync import SyncJob
+    from gluekb.observability import logger
     from gluekb.services.sync.organization_sync import SyncOptions
     from gluekb.settings import SyncWorkerSettings, get_settings
     from gluekb.wiring.sync import purging_discovery, sync_jobs
@@ -54,14 +54,7 @@ async def _sync(selector: str | None, mode: Mode, quiet: bool) -> dict[str, Any]
     chosen = _choose(organizations, selector)
 
     summary: dict[str, Any] = _purges(discovery, quiet)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        disable=quiet,
-        transient=False,
-    ) as progress:
+    with progress_display(disable=quiet) as progress:
         tasks: dict[tuple[str, str], Any] = {}
 
         def report(org: str, resource: str, done: int, total: int) -> None:
@@ -80,6 +73,10 @@ async def _sync(selector: str | None, mode: Mode, quiet: bool) -> dict[str, Any]
                 requested_at=datetime.now(UTC),
             )
             status = await jobs.sync_organization(job, SyncOptions(progress=report))
+            logger.info(  # to the CLI's log file (stderr with -v), as the sync_worker logs it
+                "organization synced",
+                extra={"organization_id": org, "state": status.state, "mode": mode},
+            )
             summary[org] = {
                 "name": organizations[org],
                 "state": status.state,

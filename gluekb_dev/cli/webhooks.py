@@ -127,7 +127,7 @@ def _refused(counters: WebhookCounters) -> dict[str, dict[str, int]]:
     """Deliveries refused so far, by provider and reason."""
     return {
         provider: {k: v for k, v in counters.counters(provider).items() if k.startswith("rej")}
-        for provider in ("itglue", "github", "gitlab", "psa")
+        for provider in ("itglue", "github", "gitlab", "psa", "alerts")
     }
 
 

@@ -3,8 +3,9 @@
     python -m gluekb_dev.stack.aws_emulator --port 4577 --state-dir .gluekb/aws
 
 Prints one JSON line `{"ready": true, "url": ...}` when it listens. Besides the AWS APIs it
-answers three control routes under /_gluekb/: POST restore (after the resources were
-provisioned), POST checkpoint, GET health. SIGTERM/SIGINT stop it after a final checkpoint.
+answers control routes under /_gluekb/: POST restore (after the resources were provisioned),
+POST checkpoint, POST backup (`{"dir": ...}`: a checkpoint copied there, for `gluekb backup`),
+GET health. SIGTERM/SIGINT stop it after a final checkpoint.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from moto.server import (  # type: ignore[attr-defined]
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from gluekb_dev.stack import moto_patches
-from gluekb_dev.stack.persistence import EmulatorState
+from gluekb_dev.stack.persistence import EmulatorState, RestoreReport
 from gluekb_dev.stack.template import DEFAULT_ACCOUNT_ID
 
 # Requests that only read. Everything else may change state and schedules a checkpoint.
@@ -98,6 +99,8 @@ class EmulatorApp:
             payload: dict[str, Any] = self.restore()
         elif action == "checkpoint" and method == "POST":
             payload = self.checkpoint()
+        elif action == "backup" and method == "POST":
+            payload = self.backup(_json_body(environ).get("dir", ""))
         elif action == "health" and method == "GET":
             payload = {
                 "ok": True,
@@ -114,13 +117,34 @@ class EmulatorApp:
         return [body]
 
     def restore(self) -> dict[str, Any]:
+        """Restore the last checkpoint. Whatever happens, the emulator then serves and
+        checkpoints: damage is reported (and kept aside), never raised."""
         with self._restore_lock:
             if self.restored.is_set():
                 return {"already_restored": True}
-            report = self.state.restore().as_dict()
+            try:
+                report = self.state.restore()
+            except Exception as exc:  # a bug or damage nobody foresaw: start empty, say so
+                logging.getLogger("gluekb.emulator").exception("restore failed")
+                report = RestoreReport(lost=[f"the whole checkpoint: restore failed ({exc})"])
+                if self.state.snapshot_path.exists():
+                    moved = self.state.keep_aside(self.state.snapshot_path, move=True)
+                    report.kept_aside.append(moved)
+            if report.lost:
+                logging.getLogger("gluekb.emulator").warning(
+                    "checkpoint damaged; not restored: %s; kept aside: %s",
+                    "; ".join(report.lost),
+                    ", ".join(report.kept_aside),
+                )
             self.restored.set()
             self.dirty.set()
-            return report
+            return report.as_dict()
+
+    def backup(self, folder: str) -> dict[str, Any]:
+        """A checkpoint copied into `folder` (`gluekb backup`): the snapshot and its blobs."""
+        if not self.restored.is_set() or not folder:
+            return {"error": "not restored yet" if folder else "no folder given"}
+        return self.state.backup(Path(folder))
 
     def checkpoint(self) -> dict[str, Any]:
         if not self.restored.is_set():
@@ -129,6 +153,15 @@ class EmulatorApp:
         self.dirty.clear()
         self.last_checkpoint = {**self.state.checkpoint(), "started_at": started, "at": time.time()}
         return self.last_checkpoint
+
+
+def _json_body(environ: dict[str, Any]) -> dict[str, Any]:
+    size = int(environ.get("CONTENT_LENGTH") or 0)
+    try:
+        body = json.loads(environ["wsgi.input"].read(size) or b"{}")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def _checkpoint_loop(app: EmulatorApp, interval_s: float, stop: threading.Event) -> None:

@@ -57,6 +57,8 @@ LOCAL_PARAMETERS = {
     "WorkerImage": "gluekb-worker:local",
     "GpuAmiId": "ami-00000000",
     "SyncQueueVisibilityTimeout": "900",
+    # The weekly documentation health report is mailed (into the emulator's SES) locally.
+    "HealthReportRecipient": "msp-docs@example.com",
 }
 
 
@@ -395,6 +397,7 @@ class EmbeddedStack:
                 "ok": bool(self._servers) and all(not t.done() for _, t in self._servers),
                 "url": self.endpoints.api,
                 "requests": self.gateway.requests if self.gateway else 0,
+                **(self.gateway.stats() if self.gateway else {}),
             },
         }
         if self.lambda_service:
@@ -417,6 +420,7 @@ class EmbeddedStack:
             "stack_name": self.config.stack_name,
             "environment": self.shared_environment,
             "resources": {k: v.ref for k, v in self.template.physical.items()},
+            "parameters": self.template.parameter_values,  # `gluekb status` reads the alarms'
             "logs": str(self.logs),
         }
 

@@ -13,6 +13,7 @@ import base64
 import re
 import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from gluekb_dev.stack.lambda_runtime import InvocationResult
 from gluekb_dev.stack.template import HttpRoute
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
+RECENT_REQUESTS = 1000
 Invoke = Callable[[str, dict[str, Any]], Awaitable[InvocationResult]]
 _TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|x-www-form-urlencoded|.*\+json|.*\+xml))")
 
@@ -177,13 +179,29 @@ class HttpApiGateway:
         self.api_id = api_id
         self.requests = 0
         self.errors = 0
+        # (status, milliseconds) of the latest requests: what `gluekb status` reads as the local
+        # equivalent of the API's 5xx-rate and p95-latency alarms.
+        self.recent: deque[tuple[int, float]] = deque(maxlen=RECENT_REQUESTS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        started = time.perf_counter()
         request = Request(scope, receive)
         response = await self.handle(request)
         await response(scope, receive, send)
+        self.recent.append((response.status_code, (time.perf_counter() - started) * 1000))
+
+    def stats(self) -> dict[str, Any]:
+        """The latest requests: how many, how many answered 5xx, their p95 latency."""
+        recent = list(self.recent)
+        latencies = sorted(ms for _, ms in recent)
+        p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))] if latencies else None
+        return {
+            "recent_requests": len(recent),
+            "recent_5xx": sum(1 for status, _ in recent if status >= 500),
+            "recent_p95_ms": round(p95, 1) if p95 is not None else None,
+        }
 
     async def handle(self, request: Request) -> Response:
         self.requests += 1

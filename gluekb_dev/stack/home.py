@@ -18,13 +18,19 @@ FOLDERS = ("logs", "aws", "index")  # function and worker logs, emulator state, 
 
 
 def find_project_root(start: Path | None = None) -> Path:
-    """The folder holding template.yaml: the current one or one above it."""
+    """The folder holding template.yaml: `start` (default: the current folder) or one above it;
+    without `start`, else the checkout this gluekb is installed from (`make` installs it
+    editable), so `gluekb` works from any folder, as an assistant's MCP config starts it."""
     here = (start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
         if (candidate / "template.yaml").is_file():
             return candidate
+    checkout = Path(__file__).resolve().parents[2]
+    if start is None and (checkout / "template.yaml").is_file():
+        return checkout
     raise ConfigurationError(
-        "no template.yaml here or above: run gluekb from the project folder (or pass --project)"
+        f"no template.yaml in {here} or above: run gluekb from the project folder, pass "
+        "--project, or set GLUEKB_HOME to the stack's state folder"
     )
 
 
@@ -71,6 +77,15 @@ def load_stack_file(home: Path) -> Mapping[str, Any]:
             "gluekb up is not running (stale stack file): start it with `make dev`"
         )
     return info
+
+
+def stack_running(home: Path) -> bool:
+    """Whether a live `gluekb up` holds `home` (its stack file names a live process)."""
+    stack_file = home / STACK_FILE
+    if not stack_file.exists():
+        return False
+    pid = _stack_pid(stack_file)
+    return bool(pid) and _alive(pid)
 
 
 def _stack_pid(stack_file: Path) -> int:

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from gluekb.errors import ConfigurationError
@@ -176,6 +177,19 @@ def parse_schedule(expression: str, anchor: datetime) -> Schedule:
         except ValueError as exc:
             raise ConfigurationError(f"invalid schedule {expression!r}: {exc}") from None
     raise ConfigurationError(f"invalid schedule {expression!r}: expected rate(...) or cron(...)")
+
+
+def interval_s(expression: str, now: datetime | None = None) -> float:
+    """How far apart a schedule fires: a rate's interval; for cron, the longest gap among its
+    next firings (what an alarm on "twice the schedule" must allow)."""
+    start = now or system_clock()
+    schedule = parse_schedule(expression, start)
+    if isinstance(schedule, RateSchedule):
+        return schedule.every.total_seconds()
+    fires = [schedule.next_after(start)]
+    for _ in range(12):
+        fires.append(schedule.next_after(fires[-1]))
+    return max((later - earlier).total_seconds() for earlier, later in pairwise(fires))
 
 
 def scheduled_event(rule_arn: str, fired_at: datetime, region: str, account: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from mcp.server.mcpserver import MCPServer
 
 from gluekb.wiring.query import QueryServices
 from mcp_server.auth import Tenancy
+from mcp_server.tools.incidents import IncidentTools
 from mcp_server.tools.knowledge import KnowledgeTools
 from mcp_server.tools.passwords import PasswordTools
 from mcp_server.tools.records import RecordTools
@@ -25,6 +26,8 @@ TOOL_NAMES = (
     "get_password",
     "sync_status",
     "trigger_sync",
+    "investigate_asset",
+    "documentation_health",
 )
 
 
@@ -35,5 +38,6 @@ def register_tools(server: MCPServer[Any], services: QueryServices, tenancy: Ten
         RecordTools(services, tenancy),
         PasswordTools(services, tenancy),
         SyncTools(services, tenancy),
+        IncidentTools(services, tenancy),
     ):
         tools.register(server)

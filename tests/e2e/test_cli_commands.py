@@ -82,3 +82,62 @@ def test_an_unknown_organization_is_one_clear_error(synced_stack: RunningStack) 
     done = gluekb(synced_stack, "sync", "--org", "No Such Org")
     assert done.returncode != 0
     assert "No Such Org" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_progress_is_plain_lines_off_a_terminal_and_logs_go_to_the_log_file(
+    synced_stack: RunningStack,
+) -> None:
+    log = synced_stack.stack.home / "logs" / "cli.log"
+    before = log.stat().st_size if log.exists() else 0
+    # When a sync runs with its output going to a pipe (not a terminal)
+    done = gluekb(synced_stack, "sync", "--org", "Initech")
+    # Then it prints plain progress lines and its result, and not one log record
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("Initech · configurations: ") for line in lines), lines
+    assert lines[-1] == "Initech: ok"
+    assert not [line for line in lines + done.stderr.splitlines() if line.startswith("{")]
+    # And the log records went to the log file, as JSON, named after the CLI
+    records = [json.loads(line) for line in log.read_text()[before:].splitlines()]
+    assert records and {r["service"] for r in records} == {"gluekb-cli"}
+    # And with -v they go to stderr instead
+    verbose = gluekb(synced_stack, "-v", "sync", "--org", "Initech")
+    assert [line for line in verbose.stderr.splitlines() if line.startswith('{"level"')]
+    assert not [line for line in verbose.stdout.splitlines() if line.startswith("{")]
+
+
+def test_index_rebuild_of_an_organization_leaves_its_search_results_as_they_were(
+    synced_stack: RunningStack,
+) -> None:
+    def results() -> list[tuple[str, float]]:
+        response = synced_stack.api(
+            "POST", "/v1/search", json={"query": "printer", "organization": "Bluebird Bakery"}
+        )
+        return [(r["source_id"], r["score"]) for r in response.json()["results"]]
+
+    before = results()
+    done = gluekb(synced_stack, "index", "rebuild", "--org", "Bluebird Bakery", "--json")
+    assert done.returncode == 0, done.stderr
+    (report,) = json.loads(done.stdout)["organizations"]
+    assert report["organization_name"] == "Bluebird Bakery" and report["records"] >= 20
+    assert report["unreadable"] == [] and json.loads(done.stdout)["indexed_in_s"] is not None
+    assert results() == before and before
+
+
+def test_status_shows_the_stack_its_queues_syncs_and_the_alarms(
+    synced_stack: RunningStack,
+) -> None:
+    done = gluekb(synced_stack, "status", "--json")
+    assert done.returncode in (0, 1), done.stderr  # 1: an alarm is on (other tests' doing)
+    status = json.loads(done.stdout)
+    assert status["stack"]["api_url"] == synced_stack.stack.api_url
+    queues = {q["logical_id"]: q for q in status["queues"]}
+    assert {"SyncDeadLetterQueue", "IndexDeadLetterQueue", "MailDeadLetterQueue"} <= set(queues)
+    assert {o["name"] for o in status["organizations"]} >= {"Acme Corp", "Contoso"}
+    assert all(o["state"] == "ok" for o in status["organizations"])
+    names = {a["name"] for a in status["alarms"]}
+    assert {"sync-stale", "index-queue-stalled", "api-5xx-rate", "worker-unhealthy"} <= names
+    alarm = {a["name"]: a for a in status["alarms"]}
+    assert alarm["sync-stale"]["ok"] and alarm["worker-unhealthy"]["ok"]
+    text = gluekb(synced_stack, "status")
+    assert "alarms (local equivalents" in text.stdout and "Acme Corp" in text.stdout

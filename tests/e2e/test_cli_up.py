@@ -88,3 +88,6 @@ def test_gluekb_up_starts_green_and_ctrl_c_stops_everything(tmp_path: Path) -> N
     assert "ready in" in output and "stopped in" in output
     assert "Traceback" not in output, output
     assert not (tmp_path / "stack.json").exists()
+    # Its console is for people: the log records are in the log files, not between its lines
+    assert not [line for line in output.splitlines() if line.lstrip().startswith("{")], output
+    assert (tmp_path / "logs" / "stack.log").exists()

@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -366,3 +369,57 @@ def test_revealed_values_appear_in_no_log_no_data_and_no_index(mcp: Mcp) -> None
     key = mcp.key("http leak probe", ["*"], ["search"])
     for results in mcp.http(key, probe):  # searching for a value finds no chunk holding it
         assert all(value not in json.dumps(results) for value in mcp.revealed)
+
+
+def _readme_configs(home: Path, key: str) -> list[tuple[str, StdioServerParameters]]:
+    """The README's Claude Desktop config and Claude Code command, as written, with this
+    checkout, this stack's home and a real key in place of the placeholders."""
+    readme = (ROOT / "README.md").read_text()
+    filled = {"/path/to/gluekb/.gluekb": str(home), "/path/to/gluekb": str(ROOT), "gkb_...": key}
+    block = re.search(r"```json\n(\{\s*\"mcpServers\".*?)\n```", readme, re.S)
+    assert block is not None, "the README's Claude Desktop config"
+    desktop_text = block.group(1)
+    for placeholder, value in filled.items():
+        desktop_text = desktop_text.replace(placeholder, value)
+    desktop = json.loads(desktop_text)["mcpServers"]["gluekb"]
+    command = re.search(r"`(claude mcp add gluekb -e [^`]+)`", readme)
+    assert command is not None, "the README's Claude Code command"
+    words = shlex.split(command.group(1).replace("gkb_...", key))
+    words = [w.replace("$PWD/.gluekb", str(home)).replace("$PWD", str(ROOT)) for w in words]
+    env = dict(w.split("=", 1) for flag, w in pairwise(words) if flag == "-e")
+    code_command, *code_args = words[words.index("--") + 1 :]
+    return [
+        ("desktop", StdioServerParameters(**desktop)),
+        ("code", StdioServerParameters(command=code_command, args=code_args, env=env)),
+    ]
+
+
+def test_the_readmes_assistant_configs_start_the_server_from_any_folder(
+    mcp: Mcp, tmp_path: Path
+) -> None:
+    # Given the README's Claude Desktop and Claude Code configs, and a folder far from the
+    # project (assistants start servers from their own working folder)
+    key = mcp.key("readme assistant", ["*"], ["search"])
+    for name, params in _readme_configs(mcp.home, key):
+        params.cwd = tmp_path
+
+        errors = tmp_path / f"{name}.err"
+
+        async def listed(
+            server: StdioServerParameters = params, log: Path = errors
+        ) -> tuple[list[str], Any]:
+            with log.open("w") as err:
+                async with (
+                    stdio_client(server, errlog=err) as (read, write),
+                    ClientSession(read, write) as session,
+                ):
+                    await session.initialize()
+                    tools = [t.name for t in (await session.list_tools()).tools]
+                    return tools, await session.call_tool("list_organizations", {})
+
+        # When an assistant starts it as configured
+        tools, organizations = asyncio.run(listed())
+        # Then it serves every tool, with the key from the config
+        assert sorted(tools) == sorted(TOOL_NAMES), errors.read_text()
+        assert "Acme Corp" in {o["name"] for o in ok(organizations)["organizations"]}
+        assert "GLUEKB_API_KEY" in errors.read_text()

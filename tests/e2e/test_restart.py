@@ -3,6 +3,8 @@ the last checkpoint interval)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import signal
 import time
@@ -36,7 +38,7 @@ def _write_state(running: RunningStack, marker: str) -> None:
     )
 
 
-def _assert_state(running: RunningStack, marker: str) -> None:
+def _assert_state(running: RunningStack, marker: str, *, dead_letters: bool = True) -> None:
     clients = running.clients
     body = clients.s3.get_object(
         Bucket=running.resource("RawBucket"), Key=f"records/{marker}.json"
@@ -47,6 +49,8 @@ def _assert_state(running: RunningStack, marker: str) -> None:
         Key={"pk": {"S": f"CHECKPOINT#{marker}"}, "sk": {"S": "configurations"}},
     )["Item"]
     assert item["page"] == {"N": "7"}
+    if not dead_letters:
+        return
     messages = clients.sqs.receive_message(
         QueueUrl=running.resource("IndexDeadLetterQueue"), MaxNumberOfMessages=10, WaitTimeSeconds=1
     ).get("Messages", [])
@@ -89,5 +93,46 @@ def test_a_hard_kill_keeps_everything_older_than_the_checkpoint_interval(tmp_pat
     second = start_stack(tmp_path, FakeClock())
     try:
         _assert_state(second, "crash")
+    finally:
+        stop_stack(second)
+
+
+def test_a_damaged_checkpoint_never_stops_the_start_and_says_what_was_lost(
+    tmp_path: Path,
+) -> None:
+    # Given a stopped stack whose checkpoint then lost a blob and was cut off mid-line
+    first = start_stack(tmp_path, FakeClock())
+    try:
+        _write_state(first, "kept")
+        first.clients.s3.put_object(
+            Bucket=first.resource("RawBucket"), Key="records/gone.json", Body=b"gone for good"
+        )
+    finally:
+        stop_stack(first)
+    state = tmp_path / "aws"
+    (state / "blobs" / hashlib.sha256(b"gone for good").hexdigest()).unlink()
+    lines = (state / "state.json").read_bytes().splitlines(keepends=True)
+    cut = json.loads(lines[-1])
+    (state / "state.json").write_bytes(b"".join(lines[:-1]) + lines[-1][:20])
+
+    # When the stack starts on it
+    second = start_stack(tmp_path, FakeClock())
+    try:
+        # Then it started, and names exactly the object and the cut line's messages
+        restored = second.stack.restored
+        raw = second.resource("RawBucket")
+        count = len(cut["data"])
+        assert sorted(restored["lost"]) == sorted(
+            [
+                f"s3://{raw}/records/gone.json: its content (blob "
+                f"{hashlib.sha256(b'gone for good').hexdigest()[:12]}) is missing",
+                f"queue {cut['name']}: {count} of {count} message(s) unreadable in the checkpoint",
+            ]
+        )
+        assert [Path(p).parent for p in restored["kept_aside"]] == [state / "damaged"]
+        # And everything else is there
+        dlq = second.resource("IndexDeadLetterQueue").rsplit("/", 1)[-1]
+        _assert_state(second, "kept", dead_letters=cut["name"] != dlq)
+        assert second.api("GET", "/v1/organizations").status_code == 200
     finally:
         stop_stack(second)

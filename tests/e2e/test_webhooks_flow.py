@@ -115,3 +115,40 @@ def test_a_pushed_commit_becomes_searchable_and_a_removed_file_unsearchable(
     ]
     listed = gluekb(stack, "repos", "list", "--json")
     assert json.loads(listed)[0]["indexed_commit"] == after
+
+
+def test_a_pushs_correlation_id_is_traced_from_the_webhook_to_the_index_write(
+    running_stack: RunningStack, tmp_path: Path
+) -> None:
+    stack = running_stack
+    StateStore(stack.clients.dynamodb, stack.resource("StateTable")).put_organization(
+        RegisteredOrganization(id=ORG, name="Northwind Traders")
+    )
+    repo = LocalRepo(tmp_path)
+    repo.write("README.md", "# Northwind escalations\n")
+    repo.commit("start")
+    repo.push()
+    gluekb(stack, "repos", "add", "--org", ORG, "--url", str(repo.bare), "--no-index")
+    secret = json.loads(gluekb(stack, "webhooks", "url", "--json"))["endpoints"]["github"]["secret"]
+    # Given a pushed runbook and GitHub's delivery of the push, answered with a request id
+    repo.write("escalation/ladder.md", "# Escalation ladder\n\nCall the wombat desk first.\n")
+    repo.commit("escalation ladder")
+    before, after = repo.push()
+    request_id = push_webhook(stack, repo, before, after, secret)["request_id"]
+
+    # When the file has been indexed
+    def index_written() -> list[dict[str, Any]] | None:
+        lines: list[dict[str, Any]] = json.loads(gluekb(stack, "trace", request_id, "--json"))
+        written = [line for line in lines if line["message"] == "index write"]
+        return lines if written else None
+
+    lines = wait_until(index_written, timeout_s=90, every_s=1)
+    # Then `gluekb trace` follows that id from the webhook through the sync worker to the
+    # embedding worker's index write, in that order
+    sources = list(dict.fromkeys(line["source"] for line in lines))
+    assert sources == ["webhooks", "sync_worker", "worker"], lines
+    write = next(line for line in lines if line["message"] == "index write")
+    assert write["facts"]["source_id"].endswith(":escalation/ladder.md")
+    assert write["facts"]["status"] == "indexed"
+    shown = gluekb(stack, "trace", request_id)
+    assert shown.splitlines()[0].startswith(f"{request_id}: {len(lines)} lines from webhooks, ")

@@ -61,14 +61,14 @@ def test_lists_are_json_api_pages_described_by_meta(server: DemoItGlueServer) ->
         "next-page": 2,
         "prev-page": None,
         "total-pages": 2,
-        "total-count": 1093,
+        "total-count": 1095,  # 1,093 generated, 2 health-report seeds
         "filters": {},
     }
     record = first["data"][0]
     assert set(record) >= {"id", "type", "attributes"} and record["type"] == "configurations"
     assert "organization-id" in record["attributes"]
     last = get(server, "/configurations", {"page[size]": 1000, "page[number]": 2}).json()
-    assert last["meta"]["next-page"] is None and len(last["data"]) == 93
+    assert last["meta"]["next-page"] is None and len(last["data"]) == 95
     # A page larger than 1000 is served as 1000
     clamped = get(server, "/configurations", {"page[size]": 5000}).json()
     assert len(clamped["data"]) == 1000
@@ -190,7 +190,7 @@ def test_changes_written_by_another_process_are_served_without_a_restart(
     directory = tmp_path / "tenant"
     shutil.copytree(demo_tenant_dir, directory)
     with DemoItGlueServer(directory, DemoServerConfig(api_key=KEY)).running() as demo:
-        assert get(demo, "/configurations", {"page[size]": 1}).json()["meta"]["total-count"] == 1093
+        assert get(demo, "/configurations", {"page[size]": 1}).json()["meta"]["total-count"] == 1095
         # When another process applies a mutation step
         done = subprocess.run(
             [sys.executable, "-m", "gluekb_dev.demo.server", "mutate", "--dir", str(directory),
@@ -202,7 +202,7 @@ def test_changes_written_by_another_process_are_served_without_a_restart(
         meta = get(demo, "/configurations", {"page[size]": 1}).json()["meta"]
         created = report["created"]["configurations"]
         deleted = report["deleted"]["configurations"]
-        assert meta["total-count"] == 1093 + len(created) - len(deleted)
+        assert meta["total-count"] == 1095 + len(created) - len(deleted)
         assert get(demo, f"/configurations/{created[0]}").status_code == 200
         assert get(demo, f"/configurations/{deleted[0]}").status_code == 404
         changed = get(

@@ -7,7 +7,7 @@ import random
 import shutil
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,7 @@ class Rig:
     server: DemoItGlueServer
     tenant: TenantStore
     stack: str
+    environments: dict[str, dict[str, str]] = field(default_factory=dict)  # per function
 
     @classmethod
     def of(

@@ -19,10 +19,12 @@ from gluekb.adapters.payload_store import PayloadStore
 from gluekb.adapters.sqs_work_queue import SqsWorkQueue
 from gluekb.adapters.state_store import StateStore
 from gluekb.models.documents import IndexJob, RecordField, SourceDocument
+from gluekb.observability import use_correlation_id
 from gluekb.services.indexing.encoding import gated_encoder
 from gluekb.services.indexing.gate import PriorityGate
 from gluekb.services.indexing.index_worker import IndexWorker, LoopConfig
 from gluekb.services.indexing.pipeline import IndexingService
+from tests.support import json_log_lines
 
 ORG = "1001"
 
@@ -323,3 +325,36 @@ def test_the_loop_measures_into_the_workers_prometheus_metrics(rig: dict[str, An
     assert sample("gluekb_worker_failures_total", kind="poison") == poison + 1
     assert sample("gluekb_worker_chunks_written_total") == chunks + 2
     assert sample("gluekb_worker_batch_seconds_count") == batches + 1
+
+
+def test_each_index_write_is_logged_under_the_correlation_id_its_job_carries(
+    rig: dict[str, Any],
+) -> None:
+    # Given two jobs queued by two requests, and one queued without a correlation id
+    sqs = rig["clients"].sqs
+    for n, request in ((1, "req-one"), (2, "req-two")):
+        attributes = {"correlation_id": {"DataType": "String", "StringValue": request}}
+        sqs.send_message(
+            QueueUrl=rig["queue"], MessageBody=job(record(n)), MessageAttributes=attributes
+        )
+    (plain,) = send(rig, [job(record(3))])
+    # When the worker indexes them (in one batch)
+    with json_log_lines() as lines:
+        drain(rig)
+    use_correlation_id(None)
+    # Then each job's index write is logged under its own id (its message id when it had none)
+    writes = {
+        line["source_id"]: line["correlation_id"]
+        for line in lines
+        if line["message"] == "index write"
+    }
+    assert writes == {
+        "itglue:configuration:1": "req-one",
+        "itglue:configuration:2": "req-two",
+        "itglue:configuration:3": plain,
+    }
+    # And each batch line lists the ids it served
+    served = [
+        c for line in lines if line["message"] == "batch indexed" for c in line["correlation_ids"]
+    ]
+    assert sorted(served) == sorted(["req-one", "req-two", plain])

@@ -41,10 +41,7 @@ FIREWALL = CatalogRecord(
         RecordField(name="Interface dmz", value="172.16.10.1, 00:09:0F:51:37:C3"),
     ],
 )
-ORGANIZATIONS: dict[str, tuple[str, str | None]] = {
-    "1001": ("Acme Corp", "acme"),
-    "1003": ("Fabrikam", "fabr"),
-}
+ORGANIZATIONS = {"1001": ("Acme Corp", "acme"), "1003": ("Fabrikam", "fabr")}
 
 
 def test_abbreviations_and_compounds_become_the_words_records_use() -> None:

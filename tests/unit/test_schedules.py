@@ -57,3 +57,13 @@ def test_cron_follows_eventbridge_fields(expression: str, expected: datetime) ->
 def test_invalid_expressions_are_refused_with_the_expression_named(expression: str) -> None:
     with pytest.raises(ConfigurationError, match="invalid schedule"):
         parse_schedule(expression, START)
+
+
+def test_a_schedules_interval_is_its_rate_or_its_longest_cron_gap() -> None:
+    from gluekb_dev.stack.schedules import interval_s
+
+    assert interval_s("rate(15 minutes)") == 900
+    assert interval_s("rate(1 day)") == 86400
+    # Weekdays at 09:00: Friday to Monday is the longest wait
+    monday = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    assert interval_s("cron(0 9 ? * MON-FRI *)", monday) == 3 * 86400

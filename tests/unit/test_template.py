@@ -13,7 +13,9 @@ from gluekb_dev.stack.embedded import LOCAL_PARAMETERS
 from gluekb_dev.stack.template import PhysicalResource, Template
 from infra import layer_requirements
 
-FUNCTIONS = {"api", "webhooks", "email_intake", "scheduled_sync", "sync_worker"}
+FUNCTIONS = {
+    "api", "webhooks", "email_intake", "scheduled_sync", "sync_worker", "alerts", "health_report",
+}  # fmt: skip
 RUNTIME = f"python{layer_requirements.LAMBDA_PYTHON}"  # the layer is resolved for this one
 
 
@@ -22,7 +24,7 @@ def template(project_root: Path) -> Template:
     return Template(project_root / "template.yaml", LOCAL_PARAMETERS)
 
 
-def test_the_five_functions_are_declared_with_thin_handlers(template: Template) -> None:
+def test_the_functions_are_declared_with_thin_handlers(template: Template) -> None:
     specs = {spec.name: spec for spec in template.functions()}
     assert set(specs) == FUNCTIONS
     for spec in specs.values():
@@ -38,7 +40,7 @@ def test_the_five_functions_are_declared_with_thin_handlers(template: Template) 
 
 def test_queue_consumers_report_batch_item_failures(template: Template) -> None:
     mappings = {spec.name: spec.sqs for spec in template.functions() if spec.sqs}
-    assert set(mappings) == {"email_intake", "sync_worker"}
+    assert set(mappings) == {"email_intake", "sync_worker", "alerts"}
     for name, specs in mappings.items():
         assert all(m.report_batch_item_failures for m in specs), name
 
@@ -46,7 +48,7 @@ def test_queue_consumers_report_batch_item_failures(template: Template) -> None:
 def test_every_work_queue_has_a_dead_letter_queue(template: Template) -> None:
     queues = {k: r for k, r in template.resources.items() if r["Type"] == "AWS::SQS::Queue"}
     work = {k: r for k, r in queues.items() if "DeadLetter" not in k}
-    assert set(work) == {"SyncQueue", "IndexQueue", "MailQueue"}
+    assert set(work) == {"SyncQueue", "IndexQueue", "MailQueue", "AlertQueue"}
     for logical_id, resource in work.items():
         redrive = resource["Properties"]["RedrivePolicy"]
         target = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
@@ -59,6 +61,7 @@ def test_routes_and_schedule_come_from_the_template(template: Template) -> None:
     assert {"GET /health", "ANY /v1/{proxy+}", "GET /openapi.json"} <= api_routes
     assert [r.route_key for r in specs["webhooks"].routes] == ["POST /webhooks/{proxy+}"]
     assert [s.expression for s in specs["scheduled_sync"].schedules] == ["rate(15 minutes)"]
+    assert [s.expression for s in specs["health_report"].schedules] == ["cron(0 7 ? * MON *)"]
 
 
 def test_intrinsics_resolve_against_parameters_and_physical_resources(template: Template) -> None:

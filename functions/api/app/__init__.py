@@ -10,7 +10,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from app import console
-from app.routes import health, organizations, records, search, tickets
+from app.routes import (
+    asset_context,
+    documentation_health,
+    health,
+    organizations,
+    records,
+    search,
+    tickets,
+)
 from gluekb import __version__
 from gluekb.errors import GluekbError, RateLimited
 from gluekb.observability import MetricUnit, logger, metrics
@@ -92,5 +100,7 @@ def create_app() -> FastAPI:
     app.include_router(search.router)
     app.include_router(records.router)
     app.include_router(tickets.router)
+    app.include_router(asset_context.router)
+    app.include_router(documentation_health.router)
     app.include_router(console.router)  # the web pages at /
     return app

@@ -9,12 +9,15 @@ which some run SQL Server, six flexible asset types whose Tag fields link assets
 configurations, contacts, passwords, documents, domains and locations, password metadata with the
 values kept apart, 203 documents with HTML sections (headings, lists, steps, code blocks), most
 of them filed in document folders (two levels deep in places), a main contact per organization,
-locations and email domains.
+locations and email domains. Then the documentation health report's seeds (`health_seeds`: SSL
+certificates, two virtual machines; new records only, from their own random stream and id
+blocks).
 
 Modules, in the order a tenant is built: `generate` (the entry point), `builder` (ids, times,
 record shapes), `lookups`, `organization` (one client: locations, domains, contacts, then
 `configurations`, `passwords`, `documents` with their `sections`, `flexible_assets`, then
-`folders`, which files documents and draws nothing), and `mutation` (one step of change).
+`folders`, which files documents and draws nothing), `health_seeds`, and `mutation` (one step
+of change).
 """
 
 from gluekb_dev.demo.generator.builder import GENERATED_AT, HISTORY_START, PORTAL, tag

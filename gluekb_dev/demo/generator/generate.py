@@ -7,6 +7,7 @@ import random
 
 from gluekb_dev.demo import vocabulary
 from gluekb_dev.demo.generator.builder import GENERATED_AT, RecordBuilder
+from gluekb_dev.demo.generator.health_seeds import add_health_seeds
 from gluekb_dev.demo.generator.lookups import build_lookups
 from gluekb_dev.demo.generator.organization import build_organization
 from gluekb_dev.demo.records import JSONAPI_TYPES, Tenant, parse_iso
@@ -50,6 +51,7 @@ def generate_tenant(seed: int = DEFAULT_SEED) -> Tenant:
     build_lookups(builder)
     for index, profile in enumerate(vocabulary.ORGANIZATIONS):
         build_organization(builder, index, profile)
+    add_health_seeds(tenant, seed)
     tenant.clock = max(
         parse_iso(record["attributes"]["updated-at"])
         for records in tenant.records.values()

@@ -13,6 +13,7 @@ from html import escape
 
 from gluekb_dev.demo import vocabulary
 from gluekb_dev.demo.generator.builder import RecordBuilder
+from gluekb_dev.demo.generator.health_seeds import is_health_seed
 from gluekb_dev.demo.generator.sections import Section, html_list
 from gluekb_dev.demo.records import MutationReport, Resource, Tenant, iso
 
@@ -131,7 +132,9 @@ class _Mutation:
         self.changes.note("updated", resource_type, record["id"])
 
     def pick(self, candidates: Sequence[Resource], count: int) -> list[Resource]:
-        return self.rng.sample(list(candidates), min(count, len(candidates)))
+        # The health report's seeds are never picked: the draws stay what they were without them.
+        pool = [c for c in candidates if not is_health_seed(c)]
+        return self.rng.sample(pool, min(count, len(pool)))
 
     def unreferenced(self, tag_type: str, records: Sequence[Resource]) -> list[Resource]:
         return [

@@ -4,6 +4,13 @@ Each deployable runs in its own process (a Lambda environment, a container), so 
 instances pick up that process's POWERTOOLS_SERVICE_NAME. Modules other than entry points use
 `Logger(child=True)`. A redacting filter keeps secrets out of log lines even if a caller slips.
 
+One correlation id follows a piece of work from where it entered (an API request or a webhook
+delivery: API Gateway's request id; a scheduled run: the EventBridge event id; a mail: the SES
+message id) through the SQS message attribute `correlation_id` to the sync worker, the embedding
+worker and its index write: every log line carries it (the Powertools `correlation_id` key), and
+with tracing on it is the X-Ray annotation `correlation_id` (`annotation.correlation_id = "..."`
+finds every segment of the trail). `gluekb trace <id>` prints the trail from the local logs.
+
 With tracing on (a Lambda with `Tracing: Active`), X-Ray instruments each library that calls
 out when that library is first imported, not all of them at start as `patch_all` does: a cold
 start then pays for boto3, httpx or requests only if its code uses them (requests, for one, only
@@ -12,6 +19,7 @@ comes with the OpenSearch client). The instrumented set is the one `patch_all` f
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Mapping
@@ -102,15 +110,45 @@ logger = build_logger()
 metrics = Metrics(namespace=NAMESPACE)
 tracer = build_tracer()
 
+CORRELATION_ATTRIBUTE = "correlation_id"  # the SQS message attribute that carries it
+
+
+def correlation_id() -> str | None:
+    """The correlation id of the work in hand (None outside any)."""
+    value = logger.get_correlation_id()
+    return value if isinstance(value, str) and value else None
+
+
+def use_correlation_id(value: str | None) -> None:
+    """From now on, log lines (every logger of this process) and jobs queued carry `value`;
+    with tracing on, the current X-Ray subsegment is annotated with it."""
+    logger.set_correlation_id(value or None)
+    trace_correlation()
+
+
+def trace_correlation() -> None:
+    """Annotate the current X-Ray subsegment with the correlation id, when tracing is on."""
+    value = correlation_id()
+    if value is None or tracer.disabled:
+        return
+    # Outside a subsegment (Lambda's facade segment) there is nothing to annotate.
+    with contextlib.suppress(Exception):
+        tracer.put_annotation(key=CORRELATION_ATTRIBUTE, value=value)
+
+
 __all__ = [
+    "CORRELATION_ATTRIBUTE",
     "NAMESPACE",
     "TRACED_LIBRARIES",
     "Logger",
     "MetricUnit",
     "build_logger",
     "build_tracer",
+    "correlation_id",
     "logger",
     "metrics",
     "redact",
+    "trace_correlation",
     "tracer",
+    "use_correlation_id",
 ]

@@ -106,7 +106,23 @@ class _ItGlue(_Common):
     itglue_max_requests_per_s: float = 9.0
 
 
+class _HealthChecks(_Common):
+    """What the documentation health report counts as a finding (gluekb.services.doc_health)."""
+
+    health_stale_after_days: int = Field(default=365, ge=1, le=3650)
+    health_password_max_age_days: int = Field(default=365, ge=1, le=3650)
+    # Configuration types (case-insensitive words in the type name) held to the documentation
+    # standard: a related document, a password record and a location.
+    health_infrastructure_types: list[str] = Field(
+        default_factory=lambda: [
+            "server", "firewall", "router", "switch", "nas", "san", "ups", "storage",
+            "access point", "hypervisor", "virtual machine", "network device",
+        ]
+    )  # fmt: skip
+
+
 class ApiSettings(
+    _HealthChecks,
     _StateTable,
     _CatalogTable,
     _TicketsTable,
@@ -153,6 +169,10 @@ class WebhooksSettings(
     # IT Glue sends no delivery id: identical bodies within this window are one delivery, and
     # its re-sync runs when the window closes (so no edit inside the window is missed).
     content_dedupe_s: int = Field(default=10, ge=1, le=900)
+    # Monitoring alerts (Grafana, Alertmanager, generic): queued for the `alerts` function.
+    # Unset: the alert routes answer 404. Identical deliveries within alert_dedupe_s are one.
+    alert_queue_url: str | None = None
+    alert_dedupe_s: int = Field(default=60, ge=1, le=3600)
 
     @model_validator(mode="after")
     def _has_secrets(self) -> WebhooksSettings:
@@ -216,6 +236,41 @@ class SyncWorkerSettings(_StateTable, _CatalogTable, _RawBucket, _SyncQueue, _In
     git_timeout_s: float = Field(default=60.0, gt=0)
     github_token: SecretStr | None = None
     gitlab_token: SecretStr | None = None
+
+
+class AlertsSettings(
+    _StateTable,
+    _CatalogTable,
+    _TicketsTable,
+    _RawBucket,
+    _IndexQueue,
+    _Search,
+    _Embedder,
+):
+    """The `alerts` function: queued monitoring alerts to enriched incident tickets."""
+
+    embedder_timeout_s: float = 10.0  # not interactive: wait for a busy worker
+    # How far the graph is walked for the impact of an asset (what depends on it).
+    alert_impact_depth: int = Field(default=2, ge=1, le=5)
+    # Receivers match configurations from the catalog; the list is re-read at most this often.
+    alert_catalog_cache_s: float = Field(default=60.0, ge=0)
+
+
+class HealthReportSettings(_StateTable, _CatalogTable, _RawBucket, _HealthChecks):
+    """The `health_report` function: the weekly documentation health report, by SES."""
+
+    # Where the report goes; empty: it is computed and kept (for the trend), not mailed.
+    health_report_recipient: str = ""
+    health_report_sender: str = "support@example.com"
+    health_report_findings_per_kind: int = Field(default=10, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _sender_is_an_address(self) -> HealthReportSettings:
+        # The template passes the support mailbox, which may be a whole domain.
+        if "@" not in self.health_report_sender:
+            sender = f"support@{self.health_report_sender}"
+            object.__setattr__(self, "health_report_sender", sender)
+        return self
 
 
 class WorkerSettings(_StateTable, _IndexQueue, _RawBucket, _Search):

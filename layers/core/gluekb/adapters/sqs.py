@@ -1,4 +1,6 @@
-"""Sending jobs to an SQS queue: JSON bodies, batches of ten, failed entries retried."""
+"""Sending jobs to an SQS queue: JSON bodies, batches of ten, failed entries retried. Each job
+carries the correlation id of the work that queued it (the `correlation_id` message attribute),
+so the consumer logs under the same id."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
 from gluekb.errors import DependencyUnavailable
+from gluekb.observability import CORRELATION_ATTRIBUTE, correlation_id
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -29,19 +32,12 @@ class JobQueue:
     def send_all(self, jobs: Sequence[BaseModel], attempts: int = 4, delay_s: int = 0) -> None:
         """Send every job or raise; entries SQS rejects transiently are retried with backoff.
         `delay_s` (at most 900) keeps the jobs invisible for that long after sending."""
+        correlation = correlation_id()
         for start in range(0, len(jobs), 10):
-            pending: list[SendMessageBatchRequestEntryTypeDef] = []
-            for offset, job in enumerate(jobs[start : start + 10]):
-                body = job.model_dump_json(exclude_none=True)
-                if len(body.encode()) > MAX_BODY_BYTES:
-                    raise ValueError(f"job body is {len(body)} bytes; SQS takes at most 256 KiB")
-                entry: SendMessageBatchRequestEntryTypeDef = {
-                    "Id": str(offset),
-                    "MessageBody": body,
-                }
-                if delay_s:
-                    entry["DelaySeconds"] = min(900, delay_s)
-                pending.append(entry)
+            pending = [
+                _entry(offset, job, delay_s, correlation)
+                for offset, job in enumerate(jobs[start : start + 10])
+            ]
             for attempt in range(attempts):
                 try:
                     response = self.client.send_message_batch(QueueUrl=self.url, Entries=pending)
@@ -59,3 +55,19 @@ class JobQueue:
                 raise DependencyUnavailable(
                     f"SQS refused {len(pending)} job(s) after {attempts} tries"
                 )
+
+
+def _entry(
+    offset: int, job: BaseModel, delay_s: int, correlation: str | None
+) -> SendMessageBatchRequestEntryTypeDef:
+    body = job.model_dump_json(exclude_none=True)
+    if len(body.encode()) > MAX_BODY_BYTES:
+        raise ValueError(f"job body is {len(body)} bytes; SQS takes at most 256 KiB")
+    entry: SendMessageBatchRequestEntryTypeDef = {"Id": str(offset), "MessageBody": body}
+    if delay_s:
+        entry["DelaySeconds"] = min(900, delay_s)
+    if correlation:
+        entry["MessageAttributes"] = {
+            CORRELATION_ATTRIBUTE: {"DataType": "String", "StringValue": correlation}
+        }
+    return entry

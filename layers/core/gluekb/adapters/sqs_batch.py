@@ -1,5 +1,7 @@
 """SQS batch processing for the queue-fed functions: per-record failures, each one logged with
-its reason (the record id, never its body), so a message in the DLQ can be explained.
+its reason (the record id, never its body), so a message in the DLQ can be explained. Each
+record is processed under its correlation id (its `correlation_id` message attribute, else its
+message id): every log line and every job it queues carries it.
 
 A failed record normally comes back after the queue's visibility timeout, which for the sync
 queue is long (it must outlast a whole sync). With a `RetryBackoff`, a failed record comes back
@@ -17,7 +19,13 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from botocore.exceptions import BotoCoreError, ClientError
 
-from gluekb.observability import MetricUnit, logger, metrics
+from gluekb.observability import (
+    CORRELATION_ATTRIBUTE,
+    MetricUnit,
+    logger,
+    metrics,
+    use_correlation_id,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -66,6 +74,10 @@ class LoggingBatchProcessor(BatchProcessor):
         super().__init__(event_type=EventType.SQS, model=model, raise_on_entire_batch_failure=False)
         self.retry = retry
 
+    def _process_record(self, record: dict[str, Any]) -> Any:
+        use_correlation_id(record_correlation_id(record))
+        return super()._process_record(record)
+
     def failure_handler(self, record: Any, exception: Any) -> Any:
         exc_type, exc_value, _ = exception
         message_id = getattr(record, "message_id", None) or getattr(record, "messageId", None)
@@ -96,4 +108,17 @@ class LoggingBatchProcessor(BatchProcessor):
         return self.retry.schedule(receipt_handle, receives)
 
 
-__all__ = ["LoggingBatchProcessor", "PartialItemFailureResponse", "RetryBackoff"]
+def record_correlation_id(record: dict[str, Any]) -> str | None:
+    """The correlation id an SQS record carries, else its message id."""
+    attributes = record.get("messageAttributes") or {}
+    carried = (attributes.get(CORRELATION_ATTRIBUTE) or {}).get("stringValue")
+    value = carried or record.get("messageId")
+    return str(value) if value else None
+
+
+__all__ = [
+    "LoggingBatchProcessor",
+    "PartialItemFailureResponse",
+    "RetryBackoff",
+    "record_correlation_id",
+]

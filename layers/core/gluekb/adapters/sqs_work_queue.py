@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import BotoCoreError, ClientError
 
 from gluekb.errors import DependencyUnavailable
+from gluekb.observability import CORRELATION_ATTRIBUTE
 from gluekb.ports.work_queue import QueueDepth, QueueMessage
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ class SqsWorkQueue:
                 MaxNumberOfMessages=min(10, max_messages),
                 WaitTimeSeconds=wait_s,
                 AttributeNames=["All"],
+                MessageAttributeNames=[CORRELATION_ATTRIBUTE],
                 VisibilityTimeout=visibility_timeout_s,
             )
         except (BotoCoreError, ClientError) as exc:
@@ -102,10 +104,12 @@ class SqsWorkQueue:
 def _message(message: MessageTypeDef) -> QueueMessage:
     attributes = message.get("Attributes", {})
     sent = attributes.get("SentTimestamp")
+    carried = message.get("MessageAttributes", {}).get(CORRELATION_ATTRIBUTE)
     return QueueMessage(
         message_id=message["MessageId"],
         body=message.get("Body", ""),
         receipt=message["ReceiptHandle"],
         receive_count=int(attributes.get("ApproximateReceiveCount", "1")),
         sent_at_ms=float(sent) if sent is not None else None,
+        correlation_id=carried.get("StringValue") if carried else None,
     )

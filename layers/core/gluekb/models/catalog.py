@@ -45,3 +45,29 @@ class Edge(BaseModel):
     organization_id: str
     source_name: str = ""
     target_name: str = ""
+
+
+# Where the sync keeps the flexible asset types' definitions (account-wide, in the raw bucket).
+ASSET_TYPES_KEY = "definitions/flexible_asset_types.json"
+
+
+class AssetFieldDefinition(BaseModel):
+    name: str
+    name_key: str
+    kind: str
+    required: bool = False
+    expiration: bool = False  # a Date field IT Glue tracks as an expiration (an SSL certificate)
+    tag_type: str | None = None
+
+
+class AssetTypeDefinition(BaseModel):
+    """A flexible asset type as IT Glue defines it: which fields are required, which expire."""
+
+    id: str
+    name: str
+    fields: list[AssetFieldDefinition] = Field(default_factory=list)
+
+
+class AssetTypeDefinitions(BaseModel):
+    types: list[AssetTypeDefinition] = Field(default_factory=list)
+    synced_at: datetime | None = None

@@ -9,6 +9,8 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import BaseModel, Field, Json, field_validator
 
+from gluekb.models.alerts import AlertJob
+
 
 class S3TestEvent(BaseModel):
     """What S3 sends once when a notification configuration is saved."""
@@ -52,3 +54,9 @@ class MailNotificationRecord(SqsRecordModel):
     """An SQS record whose body is the mail bucket's S3 event notification."""
 
     body: Json[S3Notification | S3TestEvent]
+
+
+class AlertJobRecord(SqsRecordModel):
+    """An alert-queue message: a verified delivery's alerts (gluekb.models.alerts.AlertJob)."""
+
+    body: Json[AlertJob]

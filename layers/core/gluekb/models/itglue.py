@@ -264,6 +264,7 @@ class FlexibleAssetField(ItGlueRecord):
     required: bool | None = None
     use_for_title: bool | None = None
     show_in_list: bool | None = None
+    expiration: bool | None = None  # a Date field IT Glue tracks as an expiration
 
 
 class TaggedItem(BaseModel):

@@ -69,7 +69,8 @@ class RepoIndexJob(BaseModel):
     paths: list[str] | None = Field(default=None, max_length=MAX_PATHS_PER_JOB)
     delivery_id: str | None = None
     received_at: datetime
-    reason: Literal["push", "register", "cli"] = "push"
+    # rebuild: every file at the head again (`gluekb index rebuild`), not only what changed
+    reason: Literal["push", "register", "cli", "rebuild"] = "push"
 
     @field_validator("before", "after")
     @classmethod

@@ -37,7 +37,7 @@ Urgency = Literal["low", "normal", "high", "critical"]
 URGENCIES: tuple[Urgency, ...] = ("low", "normal", "high", "critical")
 TicketStatus = Literal["open", "pending", "resolved", "closed"]
 Direction = Literal["inbound", "outbound"]
-TicketSource = Literal["email", "api", "psa"]
+TicketSource = Literal["email", "api", "psa", "alert"]
 
 UNASSIGNED = "unassigned"
 TICKET_ID = re.compile(r"^T-[1-9][0-9]{0,11}$")
@@ -126,6 +126,10 @@ class Ticket(BaseModel):
     last_message_at: datetime
     message_count: int = 0
     sender_unverified: bool = False
+    labels: list[str] = Field(
+        default_factory=list, description="e.g. alert, asset-not-documented (alert tickets)"
+    )
+    asset_id: str | None = Field(default=None, description="the record an alert was matched to")
 
 
 class TicketView(Ticket):
@@ -159,7 +163,9 @@ class MailOutcome(BaseModel):
 
 # What claimed a Message-ID: a new ticket, a message threaded into one, a reply gluekb sent
 # (or an acknowledgement, mapped so replies to it thread), a PSA note.
-ClaimOutcome = Literal["ticket_created", "threaded", "inbound", "outbound", "psa_note"]
+ClaimOutcome = Literal[
+    "ticket_created", "threaded", "inbound", "outbound", "psa_note", "alert_note"
+]
 
 
 class MessageClaim(BaseModel):

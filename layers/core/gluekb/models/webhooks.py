@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gluekb.models.tickets import MAX_NAME_CHARS, MAX_SUBJECT_CHARS, MAX_TEXT_CHARS
 
-Provider = Literal["itglue", "github", "gitlab", "psa"]
+Provider = Literal["itglue", "github", "gitlab", "psa", "alerts"]
 # Why a delivery was refused as not authentic: a wrong secret, a signature that does not match,
 # a signed timestamp outside the replay window.
 Refusal = Literal["secret", "signature", "stale"]

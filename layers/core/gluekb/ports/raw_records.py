@@ -35,6 +35,11 @@ class RawRecords(Protocol):
         """Every stored key of an organization (a purge removes them all)."""
 
 
+class RawReader(Protocol):
+    def get(self, key: str) -> RawRecord:
+        """The stored JSON; NotFound when there is none."""
+
+
 class ListingLog(Protocol):
     """Ids seen by a full listing, page by page, until the listing completes."""
 
@@ -45,3 +50,8 @@ class ListingLog(Protocol):
     def seen(self, organization_id: str, resource_type: str, run_id: str) -> set[str]: ...
 
     def clear(self, organization_id: str, resource_type: str, run_id: str) -> None: ...
+
+
+class RawRecordReader(Protocol):
+    def get(self, key: str) -> RawRecord:
+        """The record stored at `key`; NotFound when there is none."""

@@ -17,6 +17,7 @@ class QueueMessage:
     receipt: str  # opaque: what delete and change_visibility need
     receive_count: int = 1
     sent_at_ms: float | None = None  # when it was first sent (epoch milliseconds)
+    correlation_id: str | None = None  # of the work that queued it (see gluekb.observability)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,8 @@ from gluekb.wiring.search_index import open_search_index
 
 if TYPE_CHECKING:
     from gluekb.adapters.itglue import ItGlueClient
+    from gluekb.services.alerts.investigation import AssetInvestigation
+    from gluekb.services.doc_health.report import HealthReporter
     from gluekb.services.tickets.desk import TicketDesk
     from gluekb.settings import ApiSettings
 
@@ -107,6 +109,29 @@ class QueryServices:
         from gluekb.wiring.tickets import ticket_desk
 
         return ticket_desk(self.settings, self.clients, self.embedder)
+
+    @cached_property
+    def health(self) -> HealthReporter:
+        from gluekb.wiring.doc_health import health_reporter
+
+        return health_reporter(self.settings, self.clients, self.directory)
+
+    @cached_property
+    def investigation(self) -> AssetInvestigation:
+        """Assets' context (alerts' enrichment) on request, built on first use."""
+        from gluekb.adapters.raw_store import RawRecordStore
+        from gluekb.services.alerts.context import AssetContextBuilder
+        from gluekb.services.alerts.investigation import AssetInvestigation
+        from gluekb.services.alerts.matching import AssetMatcher
+
+        builder = AssetContextBuilder(
+            self.catalog,
+            self.search,
+            self.directory,
+            self.tickets.store,
+            raw=RawRecordStore(self.clients.s3, self.settings.raw_bucket),
+        )
+        return AssetInvestigation(builder, AssetMatcher(self.catalog), self.catalog, self.directory)
 
     @cached_property
     def mailer(self) -> SesMailer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
+from gluekb.adapters.alert_receivers import AlertReceiverStore
 from gluekb.adapters.aws import AwsClients
 from gluekb.adapters.idempotency import DeliveryLedger
 from gluekb.adapters.payload_store import PayloadStore
@@ -18,6 +19,7 @@ from gluekb.errors import ConfigurationError
 from gluekb.services.tickets.classification import IntentClassifier
 from gluekb.services.tickets.desk import TicketDesk
 from gluekb.services.tickets.psa import PsaTickets
+from gluekb.services.webhooks.alert_intake import AlertIntake
 from gluekb.services.webhooks.receiver import WebhookService
 from gluekb.services.webhooks.signatures import WebhookSecrets
 from gluekb.settings import WebhooksSettings
@@ -34,6 +36,21 @@ def webhook_secrets(
     if signing_secret is not None:
         return WebhookSecrets(static_document(signing_secret))
     raise ConfigurationError("no webhook secrets configured")
+
+
+def alert_intake(settings: WebhooksSettings, clients: AwsClients) -> AlertIntake | None:
+    if not settings.alert_queue_url:
+        return None
+    return AlertIntake(
+        receivers=AlertReceiverStore(clients.dynamodb, settings.state_table),
+        queue=JobQueue(clients.sqs, settings.alert_queue_url),
+        ledger=DeliveryLedger(
+            clients.dynamodb,
+            settings.idempotency_table,
+            name="alert",
+            expires_after_s=settings.alert_dedupe_s,
+        ),
+    )
 
 
 def webhook_service(settings: WebhooksSettings, clients: AwsClients) -> WebhookService:
@@ -65,6 +82,7 @@ def webhook_service(settings: WebhooksSettings, clients: AwsClients) -> WebhookS
             name="content",
             expires_after_s=settings.content_dedupe_s,
         ),
+        alerts=alert_intake(settings, clients),
         max_body_bytes=settings.max_body_bytes,
         replay_window_s=settings.replay_window_s,
         content_window_s=settings.content_dedupe_s,

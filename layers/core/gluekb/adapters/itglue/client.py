@@ -308,6 +308,25 @@ class ItGlueClient:
     async def flexible_asset_types(self) -> list[FlexibleAssetType]:
         return await self._all(FLEXIBLE_ASSET_TYPES)
 
+    async def flexible_asset_type_definitions(
+        self,
+    ) -> list[tuple[FlexibleAssetType, list[FlexibleAssetField]]]:
+        """Every flexible asset type with its fields (side-loaded: one request, as many as the
+        type list alone), fields in their order."""
+        found: list[tuple[FlexibleAssetType, list[FlexibleAssetField]]] = []
+        async for page in self.pages(FLEXIBLE_ASSET_TYPES, include="flexible_asset_fields"):
+            fields = {
+                str(item.id): FlexibleAssetField.from_resource(item)
+                for item in page.included
+                if item.type in ("flexible-asset-fields", "flexible_asset_fields")
+            }
+            for asset_type in page.records:
+                refs = asset_type.relationships.get("flexible-asset-fields", {}).get("data") or []
+                linked = [fields[str(ref["id"])] for ref in refs if str(ref["id"]) in fields]
+                linked.sort(key=lambda f: (f.order is None, f.order or 0))
+                found.append((asset_type, linked))
+        return found
+
     async def flexible_asset_fields(self, flexible_asset_type_id: str) -> list[FlexibleAssetField]:
         fields = await self._all(
             FLEXIBLE_ASSET_FIELDS, flexible_asset_type_id=flexible_asset_type_id

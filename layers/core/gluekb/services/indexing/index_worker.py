@@ -7,6 +7,9 @@
 - A transient failure backs off (visibility grows with the receive count).
 - Long batches keep their messages invisible (visibility is extended while they run).
 - On stop: the batch in hand is finished; messages received but not started are released.
+- Every line about one job is logged under its correlation id (the message's, else its id):
+  its index write (`index write`, with the outcome) and its failures. The batch's own line
+  lists the correlation ids it served.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pydantic import ValidationError
 from gluekb.adapters.state_store import StateStore
 from gluekb.errors import DependencyUnavailable
 from gluekb.models.documents import IndexJob
-from gluekb.observability import build_logger
+from gluekb.observability import build_logger, use_correlation_id
 from gluekb.ports.work_queue import QueueMessage, WorkQueue
 from gluekb.ports.worker_metrics import FailureKind, WorkerMetrics
 from gluekb.services.indexing.pipeline import BatchStats, IndexingService
@@ -125,12 +128,15 @@ class IndexWorker:
     # ------------------------------------------------------------ one batch
     def process(self, messages: Sequence[QueueMessage]) -> None:
         started = time.perf_counter()
+        # What the pipeline logs belongs to the batch: to its one trail, when it has only one.
+        trails = {_correlation(m) for m in messages}
+        use_correlation_id(trails.pop() if len(trails) == 1 else None)
         jobs, job_messages = self._parse(messages)
         stats = self._index(jobs, job_messages)
         if stats is None:
             return
         self._settle(job_messages, jobs, stats)
-        self._batch_done(len(messages), stats, time.perf_counter() - started)
+        self._batch_done(messages, stats, time.perf_counter() - started)
 
     def _parse(self, messages: Sequence[QueueMessage]) -> tuple[list[IndexJob], list[QueueMessage]]:
         """The batch's jobs and their messages; a message that holds no job is poison."""
@@ -172,6 +178,16 @@ class IndexWorker:
         for message, job, outcome in zip(job_messages, jobs, stats.outcomes, strict=True):
             self.metrics.job_finished(outcome.status)
             if outcome.status != "failed":
+                use_correlation_id(_correlation(message))
+                logger.info(
+                    "index write",
+                    extra={
+                        "status": outcome.status,
+                        "source_id": job.source_id,
+                        "organization_id": job.organization_id,
+                        "message_id": message.message_id,
+                    },
+                )
                 done.append(message)
             elif outcome.permanent:
                 self._poison(message, outcome.reason or "failed", job.source_id)
@@ -179,16 +195,20 @@ class IndexWorker:
                 self._retry_later(message, outcome.reason or "failed", job.source_id)
         self.queue.delete(done)
 
-    def _batch_done(self, messages: int, stats: BatchStats, elapsed: float) -> None:
+    def _batch_done(
+        self, served: Sequence[QueueMessage], stats: BatchStats, elapsed: float
+    ) -> None:
         self.metrics.batch_done(
             elapsed, stats.jobs, stats.chunks_written, stats.embedded, stats.reused
         )
         self.batches += 1
         self.last_batch_at = time.time()
+        use_correlation_id(None)
         logger.info(
             "batch indexed",
             extra={
-                "messages": messages,
+                "correlation_ids": sorted({c for m in served if (c := _correlation(m))}),
+                "messages": len(served),
                 "indexed": sum(1 for o in stats.outcomes if o.status == "indexed"),
                 "unchanged": stats.unchanged_sources,
                 "deleted": sum(1 for o in stats.outcomes if o.status == "deleted"),
@@ -204,6 +224,7 @@ class IndexWorker:
 
     # ------------------------------------------------------------ outcomes
     def _poison(self, message: QueueMessage, reason: str, source_id: str | None) -> None:
+        use_correlation_id(_correlation(message))
         final = message.receive_count >= self.config.max_receive_count
         self.metrics.job_failed("poison")
         logger.error(
@@ -214,6 +235,7 @@ class IndexWorker:
         self._change_visibility([message], 0)  # reach the redrive limit quickly
 
     def _retry_later(self, message: QueueMessage, reason: str, source_id: str | None) -> None:
+        use_correlation_id(_correlation(message))
         count = message.receive_count
         self.metrics.job_failed("transient")
         logger.warning(
@@ -253,6 +275,10 @@ class IndexWorker:
             "batches": self.batches,
             "last_batch_at": self.last_batch_at,
         }
+
+
+def _correlation(message: QueueMessage) -> str:
+    return message.correlation_id or message.message_id
 
 
 def _failure_facts(message: QueueMessage, reason: str, source_id: str | None) -> dict[str, Any]:

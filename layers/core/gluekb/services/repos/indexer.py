@@ -125,7 +125,9 @@ class RepoIndexer:
         repo = self.open_repository(registration)
         target, stale = self._target(repo, job, registration)
         paths = job.paths
-        if paths is None:
+        if paths is None and job.reason == "rebuild":
+            paths = repo.all_paths(target)  # the index lost them: every file, changed or not
+        elif paths is None:
             paths = self._changed_since_indexed(repo, job, registration, target)
         wanted = [p for p in paths if language_for(p) is not None]
         now = self.clock()

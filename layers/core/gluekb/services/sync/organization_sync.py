@@ -49,12 +49,21 @@ from gluekb.errors import (
     NotFound,
     UpstreamError,
 )
-from gluekb.models.catalog import CatalogRecord
+from gluekb.models.catalog import (
+    ASSET_TYPES_KEY,
+    AssetFieldDefinition,
+    AssetTypeDefinition,
+    AssetTypeDefinitions,
+    CatalogRecord,
+)
 from gluekb.models.documents import IndexJob
 from gluekb.models.itglue import (
     Configuration,
     ConfigurationInterface,
     Document,
+    FlexibleAsset,
+    FlexibleAssetField,
+    FlexibleAssetType,
     ItGlueRecord,
     Organization,
     Page,
@@ -182,6 +191,14 @@ def _raw(record: ItGlueRecord, **extra: JsonValue) -> RawRecord:
     return body
 
 
+def _order_kept(record: ItGlueRecord) -> dict[str, JsonValue]:
+    """Raw records are stored as canonical JSON (sorted keys); a flexible asset's card follows
+    its traits' order, so the order is stored beside them (a rebuild renders the same card)."""
+    if isinstance(record, FlexibleAsset):
+        return {"trait_order": list(record.traits)}
+    return {}
+
+
 class OrganizationSync:
     def __init__(
         self, client: ItGlueClient, stores: SyncStores, options: SyncOptions | None = None
@@ -193,6 +210,7 @@ class OrganizationSync:
         self._documents_plan: DocumentsPlan | None = None  # the folder tree and the listing
         self._folders: FolderTree | None = None  # the tree the documents' paths come from
         self._warnings: list[str] = []
+        self._type_definitions_hash: str | None = None
 
     # ------------------------------------------------------------ entry point
     async def run(self, job: SyncJob) -> SyncStatus:
@@ -537,7 +555,9 @@ class OrganizationSync:
     async def _flexible_assets(self, org: str, job: SyncJob, summary: ResourceSummary) -> None:
         """One listing per flexible asset type (IT Glue requires the type); assets of a type
         that no longer exists are swept too."""
-        types = await self.client.flexible_asset_types()
+        definitions = await self.client.flexible_asset_type_definitions()
+        await asyncio.to_thread(self._store_type_definitions, definitions)
+        types = [asset_type for asset_type, _ in definitions]
         listed = set()
         for asset_type in types:
             part = ResourceSummary()
@@ -678,6 +698,37 @@ class OrganizationSync:
             self._folders = await folder_tree(self.client, org)
         return page
 
+    def _store_type_definitions(
+        self, definitions: list[tuple[FlexibleAssetType, list[FlexibleAssetField]]]
+    ) -> None:
+        """Which fields each flexible asset type requires or tracks as an expiration (for the
+        documentation health report), one small object per sync job."""
+        document = AssetTypeDefinitions(
+            types=[
+                AssetTypeDefinition(
+                    id=asset_type.id,
+                    name=asset_type.name,
+                    fields=[
+                        AssetFieldDefinition(
+                            name=f.name,
+                            name_key=f.name_key,
+                            kind=f.kind,
+                            required=bool(f.required),
+                            expiration=bool(f.expiration),
+                            tag_type=f.tag_type,
+                        )
+                        for f in fields
+                    ],
+                )
+                for asset_type, fields in definitions
+            ]
+        )
+        body = document.model_dump(mode="json")
+        digest = content_hash(body)
+        if self._type_definitions_hash != digest:
+            self.stores.raw.put(ASSET_TYPES_KEY, body, digest)
+            self._type_definitions_hash = digest
+
     # ------------------------------------------------------------ records
     async def _items(self, resource: str, page: Page[Any]) -> list[_Item]:
         items: list[_Item] = []
@@ -702,7 +753,8 @@ class OrganizationSync:
         else:
             for record in page.records:
                 rendered = render(record)
-                items.append(_Item(rendered.source_id, _raw(record), rendered, record.updated_at))
+                raw = _raw(record, **_order_kept(record))
+                items.append(_Item(rendered.source_id, raw, rendered, record.updated_at))
         return items
 
     @staticmethod

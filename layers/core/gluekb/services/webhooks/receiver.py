@@ -22,11 +22,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, JsonValue, ValidationError
+from pydantic import JsonValue
 
 from gluekb.errors import GluekbError, InvalidInput, NotFound, PayloadTooLarge, Unauthorized
+from gluekb.models.alerts import ALERT_SOURCES, RECEIVER_ID, AlertReceiver
 from gluekb.models.sync import SyncJob
 from gluekb.models.webhooks import (
     GitHubPush,
@@ -44,7 +45,10 @@ from gluekb.ports.repos import RepoLookup
 from gluekb.ports.webhooks import IdempotencyLedger, Receipt, RejectionCounter
 from gluekb.services.repos.registration import candidate_keys, changed_paths, push_job
 from gluekb.services.tickets.psa import PsaTickets
+from gluekb.services.webhooks.alert_intake import AlertIntake
+from gluekb.services.webhooks.alerts import presented_secret, secret_valid
 from gluekb.services.webhooks.itglue_links import parse_record_link
+from gluekb.services.webhooks.payloads import parse_payload as _parse
 from gluekb.services.webhooks.signatures import (
     WebhookSecrets,
     github_signature_valid,
@@ -57,11 +61,15 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = build_logger(child=True)
-Model = TypeVar("Model", bound=BaseModel)
 
 PSA_PROVIDER = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 DELIVERY_ID = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
 GITHUB_TRUNCATED_AT = 2048  # GitHub lists at most this many commits in a push
+# Why an alert delivery is refused, by whether it is a signed (generic) one.
+_ALERT_REFUSALS: dict[bool, tuple[Refusal, str]] = {
+    False: ("secret", "unknown receiver, or its token (bearer, basic auth, URL) is wrong"),
+    True: ("signature", "unknown receiver, or X-Gluekb-Signature does not match"),
+}
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,7 @@ class WebhookService:
     counters: RejectionCounter
     ledger: IdempotencyLedger  # deliveries with an id: kept a week
     content_ledger: IdempotencyLedger  # IT Glue sends no id: identical bodies, kept minutes
+    alerts: AlertIntake | None = None  # monitoring alerts (None: not deployed)
     max_body_bytes: int = 1_048_576
     replay_window_s: float = 300.0
     content_window_s: int = 10  # the content ledger's expiry: IT Glue's repeats fold into one
@@ -112,8 +121,11 @@ class WebhookService:
     # ------------------------------------------------------------ routes
     def receive(self, path: str, request: WebhookRequest) -> WebhookResponse:
         """Route a delivery by its path: /webhooks/itglue/<secret>, /webhooks/github,
-        /webhooks/gitlab, /webhooks/psa/<provider>."""
+        /webhooks/gitlab, /webhooks/psa/<provider>,
+        /webhooks/alerts/<grafana|alertmanager|generic>/<receiver>[/<secret>]."""
         parts = path.strip("/").split("/")
+        if parts[:2] == ["webhooks", "alerts"] and len(parts) in (4, 5):
+            return self.alert(request, parts[2], parts[3], parts[4] if len(parts) == 5 else None)
         if parts[:1] == ["webhooks"] and len(parts) in (2, 3):
             match parts[1:]:
                 case ["itglue", secret]:
@@ -278,9 +290,57 @@ class WebhookService:
 
         return self._handle("psa", request, run)
 
+    def alert(
+        self, request: WebhookRequest, source: str, receiver_id: str, path_secret: str | None
+    ) -> WebhookResponse:
+        intake = self.alerts
+        if intake is None or source not in ALERT_SOURCES or not RECEIVER_ID.match(receiver_id):
+            return _error(404, NotFound("unknown alert receiver"), "alerts", "not_found")
+
+        def run(delivery: _Delivery) -> WebhookResponse:
+            receiver = intake.receivers.get(receiver_id)
+            if receiver is None or receiver.source != source:  # a receiver takes its own kind
+                # Refused exactly like a wrong credential: receiver ids cannot be probed.
+                return self._refuse(delivery, *_ALERT_REFUSALS[source == "generic"])
+            refused = self._alert_refusal(request, receiver, delivery.body, path_secret)
+            if refused is not None:
+                return self._refuse(delivery, *refused)
+            jobs, delivery_id = intake.parse(receiver, request, delivery.body, self.clock())
+            fingerprint = hashlib.sha256(delivery.body).hexdigest()
+
+            def work() -> Receipt:
+                intake.queue.send_all(jobs)
+                count = sum(len(job.alerts) for job in jobs)
+                detail = f"{count} alert(s) for receiver {receiver_id}"
+                return self._receipt(delivery, delivery_id, "queued", detail, jobs=len(jobs))
+
+            if receiver.source == "generic":
+                return self._once(delivery, f"alert:{receiver_id}:{delivery_id}", work)
+            key = f"alert:{receiver_id}:{fingerprint}"
+            return self._accepted(delivery, intake.ledger.once(key, fingerprint, work))
+
+        return self._handle("alerts", request, run)
+
+    def _alert_refusal(
+        self, request: WebhookRequest, receiver: AlertReceiver, body: bytes, path_secret: str | None
+    ) -> tuple[Refusal, str] | None:
+        """Why a delivery to this receiver is not authentic, or None when it is."""
+        secret = self.secrets.secret(receiver.secret_name)
+        if receiver.source != "generic":
+            presented = presented_secret(request.header("Authorization"), path_secret)
+            return None if secret_valid(secret, presented) else _ALERT_REFUSALS[False]
+        timestamp = request.header("X-Gluekb-Timestamp")
+        if not psa_signature_valid(secret, timestamp, body, request.header("X-Gluekb-Signature")):
+            return _ALERT_REFUSALS[True]
+        if not timestamp_fresh(timestamp, self.clock(), self.replay_window_s):
+            return "stale", "X-Gluekb-Timestamp is outside the replay window"
+        return None
+
     def register_lambda_context(self, context: LambdaContext) -> None:
         self.ledger.register_lambda_context(context)
         self.content_ledger.register_lambda_context(context)
+        if self.alerts is not None:
+            self.alerts.ledger.register_lambda_context(context)
 
     # ------------------------------------------------------------ shared steps
     def _handle(
@@ -395,18 +455,6 @@ class WebhookService:
         body = {**stored, "request_id": delivery.request_id}
         outcome = "duplicate" if body.get("duplicate") else str(body.get("status"))
         return WebhookResponse(202, body, delivery.provider, outcome)
-
-
-def _parse(model: type[Model], body: bytes) -> Model:
-    try:
-        parsed = model.model_validate_json(body)
-    except ValidationError as exc:
-        errors = exc.errors(include_input=False, include_url=False)
-        if errors and errors[0]["type"] == "json_invalid":
-            raise InvalidInput("the body is not JSON") from None
-        where = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in errors})[:5]
-        raise InvalidInput(f"the payload does not fit: check {', '.join(where)}") from None
-    return parsed
 
 
 def _delivery_id(value: str | None, header: str) -> str:

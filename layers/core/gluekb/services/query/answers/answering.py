@@ -55,8 +55,13 @@ class Context:
 
     @property
     def query(self) -> str:
-        """What to search with: the question, typos fixed and abbreviations spelt out too."""
-        return self.question.search_text
+        """What to search with: the question, typos fixed and abbreviations spelt out too, and
+        without the organization's name once the organization is known (every record of
+        Contoso says "Contoso": the name only blurs the ranking of the search it filters)."""
+        if not self.spent:
+            return self.question.search_text
+        kept = [t for i, t in enumerate(self.question.terms) if i not in self.spent]
+        return " ".join(kept)
 
 
 def answer_question(
@@ -85,7 +90,7 @@ def answer_question(
     if (
         answer.found
         and not context.organization_known
-        and _names_a_stranger(question, answer, visible)
+        and _names_a_stranger(question, answer, visible, evidence)
     ):
         return Answer(question=question.text, found=False, message=NO_DATA, kind=answer.kind)
     if answer.found and answer.organization is None and answer.sources:
@@ -94,15 +99,19 @@ def answer_question(
     return answer
 
 
-def _names_a_stranger(question: Question, answer: Answer, visible: Organizations) -> bool:
+def _names_a_stranger(
+    question: Question, answer: Answer, visible: Organizations, evidence: Evidence
+) -> bool:
     """The question names someone or something where a client's name goes ("hooli vpn setup
     steps", "stark industries fw ip") that neither the answer nor any client is: an answer
     about another client's records would be a guess."""
+    records = evidence.records([s.id for s in answer.sources])
     said = text_terms(
         " ".join(
             [
                 *(s.title for s in answer.sources),
                 *(f.value for f in answer.facts),
+                *(f.value for r in records.values() for f in r.fields),
                 *(name for name, _ in visible.values()),
                 *(short or "" for _, short in visible.values()),
             ]
@@ -161,18 +170,32 @@ def _attribute(context: Context, passages: bool = True) -> None:
     if passages and _document_asked(choices, winners) and _passage(context, strict=True):
         # A document's content ("sql health check queries for sql03") is in its sections.
         return
+    # A document answers by its passages, never by its (empty) card.
+    winners = [c for c in winners if c.candidate.record.resource_type != "documents"]
     if not winners:
         return
     for choice in winners:
         record = choice.candidate.record
         fields = [m.field for m in choice.fields] or summary_fields(choice)
-        if record.resource_type == "contacts" or not choice.fields or len(winners) > 1:
-            # A person is answered by name; a summary says which record it is.
+        if not any(f.value == record.name for f in fields):
+            # Which record answers is part of the answer ("which switch is at the providence
+            # office", "who is the main contact").
             fields = [RecordField(name="Name", value=record.name), *fields]
         source = ref(record)
         context.answer.facts += [Fact(record=source, field=f.name, value=f.value) for f in fields]
         context.answer.sources.append(source)
     _found(context, winners)
+
+
+def role_types(question: Question, spent: set[int]) -> list[str]:
+    """Search types of the kinds of things the question names ("the main contact": contacts)."""
+    return sorted(
+        {
+            t.removesuffix("s")
+            for role, _ in question_roles(question, spent)
+            for t in role.resource_types
+        }
+    )
 
 
 def _document_asked(choices: list[Choice], winners: list[Choice]) -> bool:
@@ -181,13 +204,11 @@ def _document_asked(choices: list[Choice], winners: list[Choice]) -> bool:
     the app's database field)."""
     if not winners:
         return True
-    leader = winners[0]
-    if leader.candidate.record.resource_type == "documents":
+    if winners[0].candidate.record.resource_type == "documents":
         return True
     return any(
         c.candidate.record.resource_type == "documents"
         and c.candidate.coverage >= 0.75
-        and c.candidate.identity >= leader.candidate.identity
         and not c.leftover
         for c in choices[:5]
     )
@@ -195,7 +216,7 @@ def _document_asked(choices: list[Choice], winners: list[Choice]) -> bool:
 
 def _candidates(context: Context) -> list[Candidate]:
     candidates = context.evidence.candidates(context.query, RECORD_TYPES, 30)
-    hinted = hinted_types(context.question)
+    hinted = hinted_types(context.question) + role_types(context.question, context.spent)
     if hinted:
         # Where the asked field lives ("registrar": domains), so that forty contacts sharing
         # acmecorp.com in their e-mail do not crowd out the domain record itself.

@@ -14,6 +14,7 @@ from gluekb.models.documents import RecordField
 from gluekb.services.query.answers.evidence import Evidence
 from gluekb.services.query.reading.fields import FieldMatch, concepts_in, match_fields
 from gluekb.services.query.reading.intent import Question
+from gluekb.services.query.reading.language import text_terms
 from gluekb.services.query.reading.linking import (
     Candidate,
     name_like_words,
@@ -60,6 +61,21 @@ def _fields_of(candidate: Candidate, evidence: Evidence, with_notes: bool) -> li
     return fields
 
 
+def _by_value(
+    candidate: Candidate, fields: list[RecordField], question: Question
+) -> list[FieldMatch]:
+    """No field named, but a value said ("is the file server still on 2019?", "is LT0074 in
+    repair"): the fields holding the words the question said of the record."""
+    said = [p for p in candidate.weights if candidate.weights[p] >= 0.6]
+    found = []
+    for record_field in fields:
+        vocabulary = text_terms(record_field.value)
+        positions = frozenset(p for p in said if question.terms[p] in vocabulary)
+        if positions:
+            found.append(FieldMatch(record_field, 0.6, "value", positions))
+    return found[:3]
+
+
 def _pick_fields(matches: list[FieldMatch]) -> list[FieldMatch]:
     """The best field, any as good (a device's MAC and its interfaces' MACs), and the best
     field for each further thing asked ("registrar and expiry date")."""
@@ -91,7 +107,7 @@ def evaluate(
     if question.intent == "contact" and candidate.record.resource_type != "contacts":
         people = [m for m in matches if m.field.name.lower().startswith(PEOPLE_FIELDS)]
         matches = people or matches
-    chosen = _pick_fields(matches)
+    chosen = _pick_fields(matches) or _by_value(candidate, fields, question)
     choice = Choice(candidate, chosen, 0.0)
     choice.leftover_at = unexplained_at(question, spent | choice.explained)
     choice.leftover = [question.terms[i] for i in choice.leftover_at]
@@ -177,7 +193,10 @@ def refusal(question: Question, choice: Choice) -> str | None:
         return f"the record has nothing for {known}"
     candidate = choice.candidate
     unknown = choice.leftover_at
-    if unknown and (candidate.field_only or not candidate.strong):
+    if unknown and not choice.fields:  # asks something of the record that it does not hold
+        return f"the record has nothing for {choice.leftover}"
+    own = candidate.record.resource_type != "organizations"  # named by the org mention only
+    if unknown and (candidate.field_only or not candidate.strong or not own):
         # Nothing but a field or a value names this record: the unexplained words are what
         # the question is about ("dentrix db server" at a client without Dentrix).
         return f"{choice.leftover} are not this record"

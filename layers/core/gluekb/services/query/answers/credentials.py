@@ -17,7 +17,7 @@ from gluekb.services.query.reading.fields import concepts_in, match_fields
 from gluekb.services.query.reading.intent import Question
 from gluekb.services.query.reading.language import same_word, text_terms
 from gluekb.services.query.reading.linking import Candidate, question_roles
-from gluekb.services.query.reading.spelling import vocabulary
+from gluekb.services.query.reading.spelling import head_words
 
 # Records passwords are kept for (embedded, or tagged on a flexible asset).
 _OWNERS = ("configurations", "flexible_assets", "domains", "locations")
@@ -128,7 +128,7 @@ def _unexplained_names(
     return [
         w
         for w in choice.leftover
-        if w not in vocabulary() and w not in said and not question_roles_word(question, w)
+        if w not in head_words() and w not in said and not question_roles_word(question, w)
     ]
 
 

@@ -77,8 +77,12 @@ class _Section:
 
 
 def _words(question: Question, spent: set[int]) -> list[str]:
+    return [question.terms[i] for i in _positions(question, spent)]
+
+
+def _positions(question: Question, spent: set[int]) -> list[int]:
     return [
-        w
+        i
         for i, w in enumerate(question.terms)
         if i not in spent
         and w not in STOPWORDS
@@ -86,6 +90,18 @@ def _words(question: Question, spent: set[int]) -> list[str]:
         and (w not in INTENT_WORDS or w in _GENERIC)
         and len(w) > 1
     ]
+
+
+def _asked_words(question: Question, spent: set[int], everything: frozenset[str]) -> list[str]:
+    """The question's words, less those of a clause the document says nothing of: context
+    ("what's the safe reboot procedure for CTSO-DC02? patching tonight")."""
+    positions = _positions(question, spent)
+    clauses = question.clauses or [0] * len(question.terms)
+    said = {clauses[i] for i in positions if _said(question.terms[i], everything)}
+    kept = [question.terms[i] for i in positions if clauses[i] in said or not said]
+    if all(word in _GENERIC for word in kept):  # only "what's the procedure" is left: no
+        return [question.terms[i] for i in positions]
+    return kept
 
 
 def _weight(word: str) -> float:
@@ -127,7 +143,7 @@ def _section_lines(chunks: list[Chunk]) -> list[str]:
             if in_code:
                 code.append(line)
                 continue
-            text = line.strip().removeprefix("- ").strip()
+            text = line.strip()
             if text and not _STEP_MARKER.match(text) and text not in lines:
                 lines.append(text)
     if code:
@@ -185,8 +201,9 @@ def best_passage(
             continue  # a runbook for INIT-DC01 is not FABR-APP01's
         sections = _sections(chunks)
         bonus = _role_bonus(question, title)
+        asked = _asked_words(question, spent, everything)
         for section in sections:
-            _score(words, section, title, bonus, rank)
+            _score(asked, section, title, bonus, rank)
         passage = _passage(source_id, title, url, org, sections)
         if passage is not None and (best is None or passage.score > best.score):
             best = passage

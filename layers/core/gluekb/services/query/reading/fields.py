@@ -23,6 +23,7 @@ from gluekb.services.query.reading.language import (
     same_word,
     synonyms,
     terms,
+    wordset,
 )
 
 
@@ -62,7 +63,8 @@ CONCEPTS: tuple[Concept, ...] = (
        r"manufacturer|vendor", "configurations flexible_assets"),
     _c("operating system", "operating system|os version|windows version|software version|"
        "fortios|what version of windows|running", r"operating system"),
-    _c("version", "version|release|build|what version", r"version|operating system|notes"),
+    _c("version", "version|release|build|what version", r"version|operating system"),
+    _c("software version", "version|what version", r"notes", "configurations"),
     _c("hostname", "hostname|host name|computer name|dns name|device name|machine name",
        r"hostname"),
     _c("gateway", "gateway|default gateway|default route|next hop", r"default gateway|gateway"),
@@ -140,7 +142,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("description", "description|what do they do|what does it do|what do they make|business|"
        "industry|overview|about|summary|kind of business|what kind of company|what kind of "
        "business|line of work|describe|how big|size|headcount|compliance|regulated|regulation|"
-       "hipaa|pci", r"description"),
+       "hipaa|pci|purpose", r"description"),
     _c("short name", "short name|abbreviation|prefix|code", r"short name"),
     _c("status", "status|state|condition", r"status"),
     _c("type", "type|kind|what kind of device|device type", r"type"),
@@ -154,7 +156,11 @@ CONCEPTS: tuple[Concept, ...] = (
        r"primary location"),
     _c("important", "important|main contact|primary contact|key contact", r"important"),
     _c("alert", "alert|warning|heads up", r"alert"),
-    _c("notes", "notes|note|role|purpose|used for|what does it do|function|job",
+    _c("notes", "notes|note|role|purpose|used for|what does it do|function|job|what is it for",
+       r"notes"),
+    _c("sql version", "sql version|sql server version|sql edition|sql instance|database version|"
+       "database edition|which sql", r"notes"),
+    _c("vpn port", "vpn port|ssl vpn port|port for ssl vpn|port for vpn|vpn listen|ssl vpn",
        r"notes"),
 )  # fmt: skip
 
@@ -324,55 +330,11 @@ def hinted_types(question_terms_or_question: object) -> list[str]:
 
 # Fields technicians ask about that IT Glue records here do not keep (as far as the card
 # shows): asked for and absent, they mean "No data available", not talk to be ignored.
-UNKEPT_FIELD_WORDS = frozenset(
-    [
-        "nameserver",
-        "nameservers",
-        "dns",
-        "mx",
-        "spf",
-        "dkim",
-        "dmarc",
-        "cname",
-        "txt",
-        "ttl",
-        "license",
-        "licence",
-        "licenses",
-        "seats",
-        "contract",
-        "pin",
-        "tenant",
-        "cpu",
-        "ram",
-        "memory",
-        "disk",
-        "disks",
-        "capacity",
-        "storage",
-        "toner",
-        "ink",
-        "cartridge",
-        "runtime",
-        "price",
-        "cost",
-        "budget",
-        "invoice",
-        "renewal-cost",
-        "rack",
-        "rackunit",
-        "firmware-version",
-        "bios",
-        "uptime",
-        "load",
-        "temperature",
-        "patch",
-        "patches",
-        "patched",
-        "backup-status",
-        "mobile",
-        "cell",
-        "fax",
-        "extension",
-    ]
+UNKEPT_FIELD_WORDS = wordset(
+    """
+    nameserver nameservers dns mx spf dkim dmarc cname txt ttl license licence licenses seats
+    contract pin tenant cpu ram memory disk disks capacity storage toner ink cartridge runtime
+    price cost budget invoice renewal-cost rack rackunit firmware-version bios uptime load
+    temperature patch patches patched backup-status mobile cell fax extension
+    """
 )

@@ -16,7 +16,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from gluekb.services.query.reading.language import STOPWORDS, normalise, raw_words, stem, terms
+from gluekb.services.query.reading.language import (
+    STOPWORDS,
+    normalise,
+    raw_words,
+    stem,
+    terms,
+    wordset,
+)
 
 Intent = Literal[
     "attribute", "list", "contact", "impact", "dependency", "procedure", "credential",
@@ -24,7 +31,7 @@ Intent = Literal[
 ]  # fmt: skip
 
 _OPINION = re.compile(
-    r"(^|[,;]\s*|\bor )should\b|\bshould (we|i|they|you)\b|\b(which|what) \w+ should\b"
+    r"(^|[,;]\s*|\bor )should\b|^\s*\w+ should (we|i)\b|\bdo you think\b"
     r"|^\s*(is|are|does|do|will|would|can|could|was)\b.*\b(enough|adequate|sufficient|"
     r"undersized|oversized|too (small|big|old|slow|much|little)|outdated|overkill|good enough|"
     r"big enough|fast enough|secure enough|safe|risky|a good idea|wise|a problem|worth)\b"
@@ -35,6 +42,8 @@ _OPINION = re.compile(
 _FUTURE = re.compile(
     r"\bnext (outage|patch window|maintenance window|failure|downtime|incident|breach)\b"
     r"|\bwhen('s| is| will) the next\b|\boutgrow\w*\b|\b(still|ever) be enough\b"
+    r"|\bwill \w+( \w+)? (need|fail|die|break|outgrow|run out|be replaced|go down|expand)\b"
+    r"|\bgoing to (go down|be down|go offline|need|expand|grow|be replaced)\b"
     r"|\b(will\s+(it|we|they|the|that|this|\w+-\w+\d*)\s+(fail|die|break|need|run out|crash|"
     r"last|be replaced|go down|need replacing)|when will|going to (fail|die|break|crash)|"
     r"predict\w*|forecast\w*|next (year|month|week|quarter)|in (a|one|two|\d+) (year|years|"
@@ -68,6 +77,16 @@ _PROCEDURE = re.compile(
     r"\b(how (do|to|can|should|would|does) (i|we|you|one|someone)?|how to|steps?|procedure|"
     r"process|runbook|run book|instructions?|checklist|walk ?through|guide|playbook|sop|"
     r"commands?|script|what do i do|what to do|safely|safe way)\b"
+)
+_PROCEDURE_MORE = re.compile(
+    r"\bwhere (do|does|can|should) (i|we|you)\b|\b(gets?|be|is) created\b"
+    r"|\bwhat (do|should) (i|we) (check|do|verify|confirm|run)\b|\bwhat to (check|do)\b"
+    r"|\bbefore (reboot|restart|patch|updat|upgrad|shut)\w*"
+    r"|\bhow (is|are|was|were) .{1,40}\b(configured|set ?up|installed|done|handled|built)\b"
+    r"|\b(doc|document|runbook|procedure|guide|sop|article|kb)\b"
+)
+_PURPOSE = re.compile(
+    r"\bwhat (does|do) .{1,40}? do\b|\bwhat is .{1,40}? (used )?for\b|\bpurpose of\b|\brole of\b"
 )
 _PROCEDURE_START = re.compile(
     r"^\s*(reboot|restart|back ?up|restore|onboard|offboard|upgrade|update|patch|reset|"
@@ -106,126 +125,19 @@ _PLURAL_THINGS = re.compile(
 _WHAT_PLURAL = re.compile(r"^\s*what (\w+ )?" + _PLURAL_THINGS.pattern.removeprefix(r"\b"))
 
 # Words that say what kind of answer is wanted, not what it is about.
-_INTENT_WORDS = frozenset(
-    [
-        "break",
-        "breaks",
-        "broke",
-        "fail",
-        "fails",
-        "failed",
-        "affected",
-        "affect",
-        "impacted",
-        "impact",
-        "stop",
-        "stops",
-        "down",
-        "offline",
-        "unavailable",
-        "dead",
-        "depend",
-        "depends",
-        "rely",
-        "relies",
-        "dependent",
-        "dependents",
-        "upstream",
-        "downstream",
-        "happen",
-        "step",
-        "steps",
-        "procedure",
-        "process",
-        "runbook",
-        "instruction",
-        "instructions",
-        "checklist",
-        "guide",
-        "walk",
-        "through",
-        "playbook",
-        "sop",
-        "command",
-        "commands",
-        "script",
-        "safely",
-        "safe",
-        "way",
-        "list",
-        "enumerate",
-        "every",
-        "inventory",
-        "many",
-        "count",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "contact",
-        "person",
-        "poc",
-        "if",
-        "goes",
-        "go",
-        "went",
-        "gets",
-        "got",
-        "need",
-        "needs",
-        "require",
-        "requires",
-        "run",
-        "runs",
-        "running",
-        "connect",
-        "connects",
-        "point",
-        "points",
-        "tagged",
-        "take",
-        "lose",
-        "lost",
-        "part",
-        "member",
-        "reference",
-        "references",
-        "referenced",
-        "refer",
-        "refers",
-        "linked",
-        "link",
-        "links",
-        "tied",
-        "mention",
-        "mentions",
-        "mentioned",
-        "hit",
-        "hits",
-        "used",
-        "behind",
-        "through",
-        "broadcast",
-        "broadcasts",
-        "broadcasting",
-        "belong",
-        "belongs",
-        "attached",
-        "associated",
-        "connected",
-        "related",
-        "relate",
-        "relates",
-        "relationship",
-        "relationships",
-        "maintenance",
-        "affects",
-        "hosted",
-        "host",
-        "hosting",
-        "live",
-        "lives",
-    ]
+_INTENT_WORDS = wordset(
+    """
+    break breaks broke fail fails failed affected affect impacted impact stop stops down offline
+    unavailable dead depend depends rely relies dependent dependents upstream downstream happen
+    step steps procedure process runbook instruction instructions checklist guide walk through
+    playbook sop command commands script safely safe way list enumerate every inventory many
+    count which who whom whose contact person poc if goes go went gets got need needs require
+    requires run runs running connect connects point points tagged take lose lost part member
+    reference references referenced refer refers linked link links tied mention mentions
+    mentioned hit hits used behind broadcast broadcasts broadcasting belong belongs attached
+    associated connected related relate relates relationship relationships affects
+    hosted host hosting live lives
+    """
 )
 INTENT_WORDS = _INTENT_WORDS | {stem(w) for w in _INTENT_WORDS}
 
@@ -255,6 +167,8 @@ def classify(text: str) -> Intent:
     if _ACCESS.search(lowered):
         return "credential"  # "how do I get into the bluebird fortigate"
     if _PROCEDURE.search(lowered) or _PROCEDURE_START.search(lowered):
+        return "procedure"
+    if _PROCEDURE_MORE.search(lowered) and not _plural_asked(lowered):
         return "procedure"
     if _PEOPLE_AT.search(lowered) or _EVERY.search(lowered) or _plural_asked(lowered):
         return "list"
@@ -292,6 +206,8 @@ def read_question(text: str) -> Question:
     clauses: list[int] = []
     for number, part in enumerate(parts):
         found = terms(part)
+        if _PURPOSE.search(normalise(part)):
+            found.append("purpose")  # "what does ACME-MON01 do": its role, in its notes
         expanded += found
         clauses += [number] * len(found)
     if intent == "attribute":

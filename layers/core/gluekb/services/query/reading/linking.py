@@ -15,6 +15,7 @@ unexplained must be explained by the field that answers, or it counts against th
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from gluekb.models.catalog import CatalogRecord
@@ -28,97 +29,21 @@ from gluekb.services.query.reading.language import (
     synonyms,
     terms,
     text_terms,
+    wordset,
 )
 from gluekb.services.query.reading.roles import Role, roles_in
 
 # Words that sharpen a question without naming anything a record must hold.
-SOFT_WORDS = frozenset(
-    [
-        "main",
-        "primary",
-        "current",
-        "new",
-        "old",
-        "actual",
-        "exact",
-        "full",
-        "whole",
-        "physical",
-        "real",
-        "local",
-        "onsite",
-        "on-prem",
-        "prod",
-        "production",
-        "live",
-        "latest",
-        "same",
-        "other",
-        "usual",
-        "normal",
-        "standard",
-        "default",
-        "first",
-        "second",
-        "client",
-        "customer",
-        "company",
-        "org",
-        "organization",
-        "tenant",
-        "site",
-        "office",
-        "environment",
-        "network",
-        "number",
-        "value",
-        "setting",
-        "settings",
-        "entry",
-        "record",
-        "field",
-        "name",
-        "names",
-        "type",
-        "kind",
-        "thing",
-        "stuff",
-        "handle",
-        "handles",
-        "manage",
-        "manages",
-        "managed",
-        "responsible",
-        "charge",
-        "deal",
-        "care",
-        "look",
-        "after",
-        "need",
-        "needed",
-        "want",
-        "currently",
-        "stored",
-        "store",
-        "listed",
-        "documented",
-        "saved",
-        "recorded",
-        "put",
-        "have",
-        "got",
-        "itglue",
-        "glue",
-        "documentation",
-        "documented",
-        "system",
-        "systems",
-        "on-file",
-        "file",
-        "own",
-        "owns",
-        "owned",
-    ]
+SOFT_WORDS = wordset(
+    """
+    main primary current new old actual exact full whole physical real local onsite on-prem prod
+    production live latest same other usual normal standard default first second client customer
+    company org organization tenant site office environment network number value setting
+    settings entry record field name names type kind thing stuff handle handles manage manages
+    managed responsible charge deal care look after need needed want currently stored store
+    listed documented saved recorded put have got itglue glue documentation system systems
+    on-file file own owns owned work works working based sits sit located
+    """
 )
 # A word that looks like a hostname or an asset name: letters then digits (dc01, fw2, ws0003).
 _NAME_LIKE = re.compile(r"^(?=.*[a-z])(?=.*\d)[a-z0-9]+(-[a-z0-9]+)*$")
@@ -193,7 +118,7 @@ def _org_words(name: str, short_name: str | None) -> list[tuple[str, ...]]:
 
 
 def organization_mentions(
-    question: Question, organizations: dict[str, tuple[str, str | None]]
+    question: Question, organizations: Mapping[str, tuple[str, str | None]]
 ) -> list[OrganizationMention]:
     """Organizations the question names: name, first word, short name, one typo allowed, or a
     hostname prefix ("acme-fw01", "nwt dc01") learnt from `prefixes`."""
@@ -222,16 +147,24 @@ def _org_word(expected: str, typed: str) -> bool:
     return same_word(expected, typed)
 
 
+_COMMON_HYPHENATED = frozenset(
+    ("wi-fi", "e-mail", "hyper-v", "on-prem", "sign-in", "log-in", "set-up", "read-only")
+)
 _DOMAIN_LIKE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$|@")
 
 
 def name_like_words(question: Question) -> list[str]:
     """Words that name one thing exactly: hostnames (dc01, acme-fw09, sql2), domains and
-    e-mail addresses (contoso.org). Each must be the answering record's."""
+    e-mail addresses (contoso.org), and names typed with capitals and a hyphen (ACME-Guest).
+    Each must be the answering record's."""
+    typed = set(re.findall(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+", question.text))
+    capitalised = {w.lower() for w in typed if any(c.isupper() for c in w)}
     return [
         w
         for w in question.words
-        if (_NAME_LIKE.match(w) and not _NOT_NAMES.match(w)) or _DOMAIN_LIKE.search(w)
+        if (_NAME_LIKE.match(w) and not _NOT_NAMES.match(w))
+        or _DOMAIN_LIKE.search(w)
+        or (w in capitalised and w not in _COMMON_HYPHENATED)
     ]
 
 
@@ -325,7 +258,8 @@ def name_coverage(record: CatalogRecord, words: list[str]) -> float:
     parts = [stem(p) for w in raw_words(record.name) for p in re.split(r"[-._/:]", w) if p]
     if not parts or not words:
         return 0.0
-    said = sum(1 for part in parts if any(same_word(part, w) for w in words))
+    spoken = {stem(p) for w in words for p in [w, *re.split(r"[-._/:]", w)] if p}
+    said = sum(1 for part in parts if any(same_word(part, w) for w in spoken))
     return said / len(parts)
 
 
@@ -343,13 +277,37 @@ def unexplained_at(question: Question, explained: set[int]) -> list[int]:
     user says it's not at her desk")."""
     clauses = question.clauses or [0] * len(question.terms)
     asked = {clauses[i] for i in explained if i < len(clauses)}
+    aside = _purpose_tail(question, explained)
     return [
         i
         for i in _content_positions(question, explained)
         if question.terms[i] not in SOFT_WORDS
         and len(question.terms[i]) > 1
         and (clauses[i] in asked or not asked)
+        and i not in aside
     ]
+
+
+_PURPOSE_MARKERS = frozenset(("for", "so", "because", "since", "to"))
+_DETERMINERS = frozenset(("the", "a", "an", "our", "their", "his", "her", "this", "that", "my"))
+
+
+def _purpose_tail(question: Question, explained: set[int]) -> set[int]:
+    """A clause's tail that says why, not what ("ethernet mac on INIT-LT0010 for the dhcp
+    reservation"): from a purpose word to the clause's end, when nothing there is explained."""
+    clauses = question.clauses or [0] * len(question.terms)
+    aside: set[int] = set()
+    terms = question.terms
+    for start, word in enumerate(terms):
+        if word not in _PURPOSE_MARKERS or start + 1 >= len(terms):
+            continue
+        if terms[start + 1] not in _DETERMINERS:  # "phone for sandra walker" names someone
+            continue
+        before = {i for i in explained if i < start and clauses[i] == clauses[start]}
+        tail = [i for i in range(start + 1, len(terms)) if clauses[i] == clauses[start]]
+        if before and tail and not set(tail) & explained:
+            aside |= set(tail)
+    return aside
 
 
 def unexplained(question: Question, explained: set[int]) -> list[str]:

@@ -105,7 +105,7 @@ ROLES: tuple[Role, ...] = (
                         "pipe", "connection", "isp line"), ASSET,
          ("internet",)),
     Role("email", _p("email", "email system", "email platform", "mail system", "mailbox",
-                     "microsoft 365", "google workspace", "tenant", "webmail"), ASSET,
+                     "tenant", "webmail"), ASSET,
          ("email",)),
     Role("backup", _p("backup", "backup job", "veeam", "backup software"), ASSET, ("backup",)),
     Role("application", _p("application", "app", "line of business", "lob", "erp",

@@ -17,92 +17,23 @@ from gluekb.services.query.reading.language import (
     raw_words,
     stem,
     typo_limit,
+    wordset,
 )
 from gluekb.services.query.reading.roles import ROLES
 
 # Words of questions that no table above spells out.
-_COMMON = [
-    "depends",
-    "depend",
-    "affected",
-    "affect",
-    "breaks",
-    "break",
-    "goes",
-    "down",
-    "offline",
-    "outage",
-    "impacted",
-    "impact",
-    "references",
-    "referenced",
-    "linked",
-    "mentions",
-    "mention",
-    "happens",
-    "happen",
-    "maintenance",
-    "servers",
-    "switches",
-    "printers",
-    "laptops",
-    "workstations",
-    "firewalls",
-    "routers",
-    "networks",
-    "circuits",
-    "contacts",
-    "approvers",
-    "vendors",
-    "domains",
-    "locations",
-    "offices",
-    "sites",
-    "passwords",
-    "documents",
-    "devices",
-    "applications",
-    "model",
-    "warranty",
-    "expiration",
-    "expires",
-    "address",
-    "phone",
-    "serial",
-    "number",
-    "manufacturer",
-    "version",
-    "status",
-    "procedure",
-    "steps",
-    "reboot",
-    "restart",
-    "backup",
-    "restore",
-    "configuration",
-    "checklist",
-    "onboarding",
-    "offboarding",
-    "upgrade",
-    "troubleshooting",
-    "escalation",
-    "recovery",
-    "rotation",
-    "policy",
-    "overview",
-    "safely",
-    "safe",
-    "registrar",
-    "provider",
-    "bandwidth",
-    "retention",
-    "subnet",
-    "gateway",
-    "interface",
-    "hostname",
-    "username",
-    "location",
-]
+_COMMON = wordset(
+    """
+    depends depend affected affect breaks break goes down offline outage impacted impact
+    references referenced linked mentions mention happens happen maintenance servers switches
+    printers laptops workstations firewalls routers networks circuits contacts approvers vendors
+    domains locations offices sites passwords documents devices applications model warranty
+    expiration expires address phone serial number manufacturer version status procedure steps
+    reboot restart backup restore configuration checklist onboarding offboarding upgrade
+    troubleshooting escalation recovery rotation policy overview safely safe registrar provider
+    bandwidth retention subnet gateway interface hostname username location
+    """
+)
 
 
 @cache

@@ -1,0 +1,1 @@
+"""Monitoring alerts to enriched incident tickets: matching, context, incidents."""

@@ -1,0 +1,1 @@
+"""The documentation health report: checks, score, trend and the weekly mail."""
