@@ -191,6 +191,6 @@ def test_a_document_in_a_folder_is_quoted_by_its_own_title_with_its_folder_besid
     # and the source names the folder it is filed in
     assert answer.found and answer.kind == "procedure", answer
     assert {f.field for f in answer.facts} == {"Server Runbook: ACME-SQL01 > Safe Reboot"}
-    assert [f.value for f in answer.facts] == ["Stop the SQL Agent.", "Reboot ACME-SQL01."]
+    assert [f.value for f in answer.facts] == ["- Stop the SQL Agent.", "- Reboot ACME-SQL01."]
     (cited,) = answer.sources
     assert (cited.title, cited.folder) == ("Server Runbook: ACME-SQL01", "Servers > Runbooks")
