@@ -21,7 +21,7 @@ SAM_STAMP := $(SAM_VENV)/.installed
 SAM := PATH="$(abspath $(SAM_VENV))/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 
 .PHONY: dev up test lint typecheck cfn-lint unit pytest bench lock clean install sam sam-build \
-	build-CoreLayer browser
+	build-CoreLayer browser inspector
 
 install: $(STAMP)
 
@@ -38,7 +38,7 @@ dev: install
 
 up: dev
 
-test: install browser lint typecheck cfn-lint sam-build pytest
+test: install browser inspector lint typecheck cfn-lint sam-build pytest
 
 # The console's browser tests (tests/browser) drive Debian's headless Chromium through its
 # chromedriver: installed from the distribution's packages, never a browser that downloads itself.
@@ -47,6 +47,17 @@ browser:
 		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
+
+# The MCP Inspector CLI (npm, pinned by tests/e2e/inspector/package-lock.json): the e2e tests
+# drive the MCP server with it as a third-party client. node_modules stays out of git.
+INSPECTOR := tests/e2e/inspector
+INSPECTOR_STAMP := $(INSPECTOR)/node_modules/.installed
+inspector: $(INSPECTOR_STAMP)
+
+$(INSPECTOR_STAMP): $(INSPECTOR)/package.json $(INSPECTOR)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 20+) is needed for the MCP Inspector"; exit 1; }
+	npm ci --prefix $(INSPECTOR) --no-audit --no-fund --loglevel=error
+	@touch $@
 
 lint: install
 	$(BIN)/ruff check .
@@ -63,7 +74,7 @@ typecheck: install
 cfn-lint: install
 	$(BIN)/cfn-lint template.yaml
 
-pytest: install browser
+pytest: install browser inspector
 	$(BIN)/pytest
 
 sam: $(SAM_STAMP)
@@ -112,4 +123,5 @@ lock: $(SAM_STAMP)
 	mv infra/sam-constraints.txt.new infra/sam-constraints.txt
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .gluekb .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .gluekb .mypy_cache .ruff_cache .pytest_cache \
+		$(INSPECTOR)/node_modules

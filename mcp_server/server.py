@@ -20,6 +20,7 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
+from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import (
@@ -29,7 +30,15 @@ from mcp.server.mcpserver.exceptions import (
     UnexpectedResourceError,
     UnexpectedToolError,
 )
-from mcp_types import CallToolResult, InputRequiredResult
+from mcp.shared.exceptions import MCPError
+from mcp_types import (
+    INVALID_PARAMS,
+    CallToolResult,
+    CompleteRequestParams,
+    CompleteResult,
+    GetPromptResult,
+    InputRequiredResult,
+)
 from pydantic import AnyUrl, SecretStr, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -51,22 +60,27 @@ from gluekb.observability import logger as root_logger
 from gluekb.services.access import organizations
 from gluekb.services.health import check_health
 from gluekb.services.query import records
-from gluekb.services.query.export import export_runbook
+from gluekb.services.text.untrusted import NEVER_INSTRUCTIONS
 from gluekb.settings import McpSettings
 from gluekb.wiring.query import QueryServices
 from mcp_server.auth import ApiKeyMiddleware, Tenancy
+from mcp_server.completions import Completer
 from mcp_server.prompts import register_prompts
 from mcp_server.tools import register_tools
+from mcp_server.tools.passwords import RevealPolicy
+from mcp_server.tools.records import fenced_runbook
 
 logger = build_logger(child=True)
 
 MCP_PATH = "/mcp"
-INSTRUCTIONS = """\
+INSTRUCTIONS = f"""\
 gluekb answers questions about an MSP's clients from their IT Glue documentation (and tickets),
 with facts quoted from records and their sources; it never guesses. Start with
 query_documentation for a direct question, search to find records, list_organizations to see
 which clients you may query. When a tool says "No data available", say so rather than guess.
-Passwords: call get_password only when a person needs a credential for a task, with a reason."""
+{NEVER_INSTRUCTIONS}
+Passwords: call get_password only when a person needs a credential for a task, with a reason;
+it usually gives a one-time link for the person, not the value."""
 
 # What to do next, by error class (never by message text).
 HINTS: tuple[tuple[type[GluekbError], str], ...] = (
@@ -93,6 +107,16 @@ def actionable(exc: GluekbError) -> str:
                 hint = f"Wait {int(exc.retry_after_s) + 1} s and call again."
             return f"{message}. {hint}"
     return f"{message}."
+
+
+def _gluekb_cause(exc: BaseException) -> GluekbError | None:
+    """The gluekb error behind a wrapped one (prompt rendering wraps what it raises)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, GluekbError):
+            return seen
+        seen = seen.__cause__
+    return None
 
 
 def _invalid_arguments(exc: ValidationError) -> str:
@@ -136,6 +160,37 @@ class GluekbMcpServer(MCPServer[Any]):
                 ) from None
             raise
 
+    async def get_prompt(
+        self,
+        name: str,
+        arguments: dict[str, Any] | None = None,
+        context: Context[Any, Any] | None = None,
+    ) -> GetPromptResult | InputRequiredResult:
+        try:
+            return await super().get_prompt(name, arguments, context)
+        except ValueError as exc:
+            cause = _gluekb_cause(exc)
+            if cause is None:
+                raise
+            raise MCPError(code=INVALID_PARAMS, message=f"{name}: {actionable(cause)}") from cause
+
+    def serve_completions(self, completer: Completer) -> None:
+        """`completion/complete` with the caller's tenancy (the SDK's decorator passes handlers
+        no request context, so no API key: this registers one that has it)."""
+
+        async def complete(
+            ctx: ServerRequestContext[Any, Any], params: CompleteRequestParams
+        ) -> CompleteResult:
+            context = Context(request_context=ctx, mcp_server=self)
+            found = await anyio.to_thread.run_sync(
+                completer.complete, context, params.argument, params.context
+            )
+            return CompleteResult(completion=found)
+
+        self._lowlevel_server.add_request_handler(
+            "completion/complete", CompleteRequestParams, complete
+        )
+
     async def read_resource(
         self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
     ) -> Iterable[ReadResourceContents] | InputRequiredResult:
@@ -152,8 +207,9 @@ class GluekbMcpServer(MCPServer[Any]):
 
 def create_server(services: QueryServices, tenancy: Tenancy) -> GluekbMcpServer:
     server = GluekbMcpServer(services)
-    register_tools(server, services, tenancy)
-    register_prompts(server)
+    register_tools(server, services, tenancy, RevealPolicy.from_settings(services.settings))
+    register_prompts(server, services, tenancy)
+    server.serve_completions(Completer(services, tenancy))
     _register_resources(server, services, tenancy)
 
     async def health(request: Request) -> Response:
@@ -181,12 +237,14 @@ def _register_resources(server: MCPServer[Any], services: QueryServices, tenancy
         "gluekb://organizations/{organization}/runbook",
         name="runbook",
         description="An organization's documentation as one Markdown run-book, grouped by type "
-        "(never a password value).",
+        "(never a password value; prose written in IT Glue fenced as untrusted data).",
         mime_type="text/markdown",
     )
     def runbook_resource(organization: str, ctx: Context[Any, Any]) -> str:
         principal = tenancy.principal(ctx)
-        return export_runbook(principal, services.state, services.catalog, organization).content
+        runbook, _, fence = fenced_runbook(principal, services, organization)
+        notice = fence.notice()
+        return runbook.content + (f"\n---\n{notice.instruction}\n" if notice else "")
 
     @server.resource(
         "gluekb://records/{record_id}",

@@ -49,6 +49,11 @@ class LambdaContext:
 def load_handler(function: str) -> ModuleType:
     """functions/<name>/handler.py imported as Lambda does: its folder first on sys.path."""
     code = ROOT / "functions" / function
+    # A new execution environment: the function's own packages (the api's `app`) are imported
+    # afresh, not shared with a handler an earlier test loaded.
+    for name, loaded in list(sys.modules.items()):
+        if str(getattr(loaded, "__file__", "") or "").startswith(str(code) + "/"):
+            del sys.modules[name]
     sys.path.insert(0, str(code))
     try:
         spec = importlib.util.spec_from_file_location(f"gluekb_fn_{function}", code / "handler.py")

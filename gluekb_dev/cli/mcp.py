@@ -53,6 +53,8 @@ def mcp(
     if local:
         info = use_stack(project)
         _note(f"AWS resources from the local stack (gluekb up) at {info['aws_endpoint']}")
+        # Password reveal links open the stack's console (its API's address).
+        os.environ.setdefault("GLUEKB_CONSOLE_URL", info["api_url"])
     else:
         _note("AWS resources from the environment")
 

@@ -46,7 +46,9 @@ def emulator(state: Path) -> Iterator[tuple[AwsClients, str]]:
         url = json.loads(process.stdout.readline())["url"]
         clients = AwsClients("us-east-1", url)
         template = Template(ROOT / "template.yaml", LOCAL_PARAMETERS)
-        Provisioner(template, clients, {"WebhookSecret": "{}"}, tls=False).provision()
+        Provisioner(
+            template, clients, {"WebhookSecret": "{}", "ConsoleSessionSecret": "{}"}, tls=False
+        ).provision()
         httpx.post(f"{url}/_gluekb/restore", timeout=60).raise_for_status()
         yield clients, url
     finally:

@@ -105,8 +105,12 @@ def rig(
     with mock_aws(), server.running():
         template = Template(ROOT / "template.yaml", LOCAL_PARAMETERS)
         clients = AwsClients("us-east-1")
-        secrets = {"WebhookSecret": '{"signing_secret":"x"}', "ConsoleSessionSecret": "{}"}
-        Provisioner(template, clients, secrets, tls=False).provision()
+        Provisioner(
+            template,
+            clients,
+            {"WebhookSecret": '{"signing_secret":"x"}', "ConsoleSessionSecret": "{}"},
+            tls=False,
+        ).provision()
         stores = template_sync_stores(template, clients)
         contoso, initech = (tenant.facts_for(n).id for n in ("Contoso", "Initech"))
         rig = Rig(clients, template, stores, initech, contoso, {}, {}, embedder, tmp)

@@ -9,7 +9,8 @@ from typing import Any
 
 from mcp import Client
 
-from tests.integration.test_mcp_server import Rig, rig  # noqa: F401 - the module's rig
+from tests.integration.test_mcp_server import rig  # noqa: F401 - the module's rig
+from tests.mcp_rig import Rig
 from tests.mcp_support import error_text, ok
 
 

@@ -6,153 +6,28 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 from mcp import Client
 from mcp.shared.exceptions import MCPError
-from mcp_types import CallToolResult
-from pydantic import SecretStr
 
-from gluekb.adapters.api_keys import ApiKeyStore
 from gluekb.adapters.audit_log import AuditLog
-from gluekb.adapters.aws import AwsClients
 from gluekb.adapters.itglue import ItGlueClient
 from gluekb.adapters.rate_limit import Unlimited
-from gluekb.models.sync import SyncJob
 from gluekb.services.access.passwords import get_password
-from gluekb.services.sync.organization_sync import (
-    OrganizationSync,
-    SyncStores,
-    discover_organizations,
-)
-from gluekb.settings import McpSettings, load_settings
-from gluekb.wiring.query import QueryServices
-from gluekb_dev.demo.server import DemoItGlueServer, DemoServerConfig
-from gluekb_dev.demo.tenant import OrgFacts, Tenant, TenantStore
-from gluekb_dev.stack.embedded import LOCAL_PARAMETERS
-from gluekb_dev.stack.provision import Provisioner
-from gluekb_dev.stack.template import Template
-from mcp_server.auth import Tenancy
-from mcp_server.server import create_server
 from mcp_server.tools import TOOL_NAMES
+from tests.mcp_rig import ITGLUE_KEY, Rig, running_rig
 from tests.mcp_support import error_text, ok, text_of
-from tests.support import ROOT, environment, template_sync_stores
-
-ITGLUE_KEY = "ITG.mcp-test-key"
-STACK = "gluekb-local"
-T = TypeVar("T")
-
-
-@dataclass
-class Rig:
-    services: QueryServices
-    clients: AwsClients
-    stores: SyncStores
-    tenant: Tenant
-    tmp: Path
-    keys: dict[str, str]
-    itglue: DemoItGlueServer
-
-    def reveals_asked(self, record_id: str) -> int:
-        """Requests IT Glue answered with a password value for this record."""
-        path = "/passwords/" + record_id.rsplit(":", 1)[1]
-        return sum(
-            1 for r in self.itglue.requests if r.path == path and "show_password=true" in r.query
-        )
-
-    def facts(self, name: str) -> OrgFacts:
-        return self.tenant.facts_for(name)
-
-    def key(self, name: str, organizations: list[str], scopes: list[str]) -> str:
-        if name not in self.keys:
-            store = ApiKeyStore(self.clients.dynamodb, self.services.settings.keys_table)
-            self.keys[name] = store.create(name, organizations, scopes)[0]
-        return self.keys[name]
-
-    def admin(self) -> str:
-        return self.key("admin", ["*"], ["admin"])
-
-    def acme_only(self) -> str:
-        """Acme only, every scope but sync: what an assistant for one client gets."""
-        acme = self.facts("Acme Corp").id
-        return self.key("acme", [acme], ["search", "passwords:reveal", "tickets"])
-
-    def reader(self) -> str:
-        return self.key("reader", ["*"], ["search"])
-
-    def call(self, key: str, tool: str, arguments: dict[str, Any] | None = None) -> CallToolResult:
-        async def go(client: Client) -> CallToolResult:
-            return await client.call_tool(tool, arguments or {})
-
-        return self.session(key, go)
-
-    def session(self, key: str, work: Callable[[Client], Awaitable[T]]) -> T:
-        """Run `work` in a client session with a server holding `key` (as over stdio)."""
-        server = create_server(self.services, Tenancy(self.services.authenticator, SecretStr(key)))
-
-        async def run() -> T:
-            async with Client(server) as client:
-                return await work(client)
-
-        return asyncio.run(run())
-
-    def password_of(self, org_name: str) -> tuple[str, str]:
-        """(record id, value) of one of the organization's passwords."""
-        org = self.facts(org_name).id
-        record = self.tenant.of_organization("passwords", org)[0]
-        return f"itglue:passwords:{record['id']}", self.tenant.secrets[str(record["id"])]
 
 
 @pytest.fixture(scope="module")
 def rig(demo_tenant_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
-    from moto import mock_aws
-
-    tmp = tmp_path_factory.mktemp("mcp")
-    tenant_dir = tmp / "tenant"
-    shutil.copytree(demo_tenant_dir, tenant_dir)
-    tenant = TenantStore(tenant_dir).load()
-    server = DemoItGlueServer(tenant_dir, DemoServerConfig(api_key=ITGLUE_KEY, rate_limit=10**6))
-    with mock_aws(), server.running():
-        template = Template(ROOT / "template.yaml", LOCAL_PARAMETERS)
-        clients = AwsClients("us-east-1")
-        secrets = {
-            "WebhookSecret": '{"signing_secret":"x"}',
-            "ConsoleSessionSecret": '{"session_secret":"console-session-secret-for-tests-0123"}',
-        }
-        Provisioner(template, clients, secrets, tls=False).provision()
-        env = template.function_environment("api")
-        local = {
-            "GLUEKB_SEARCH_BACKEND": "embedded",
-            "GLUEKB_INDEX_PATH": str(tmp / "index"),
-            "GLUEKB_EMBEDDER_URL": "http://127.0.0.1:9",
-            "GLUEKB_ITGLUE_BASE_URL": server.url,
-            "GLUEKB_ITGLUE_API_KEY_SECRET": None,
-            "ITGLUE_API_KEY": ITGLUE_KEY,
-        }
-        with environment(env | local):
-            settings = load_settings(McpSettings)
-        stores = template_sync_stores(template, clients)
-        asyncio.run(
-            _sync(server.url, stores, [tenant.facts_for(n).id for n in ("Acme Corp", "Contoso")])
-        )
-        yield Rig(QueryServices(settings, clients), clients, stores, tenant, tmp, {}, server)
-
-
-async def _sync(url: str, stores: SyncStores, organizations: list[str]) -> None:
-    async with ItGlueClient(url, ITGLUE_KEY, limiter=Unlimited()) as client:
-        await discover_organizations(client, stores.state, datetime.now(UTC))
-        for org in organizations:
-            job = SyncJob(
-                organization_id=org, mode="full", reason="cli", requested_at=datetime.now(UTC)
-            )
-            await OrganizationSync(client, stores).run(job)
+    with running_rig(demo_tenant_dir, tmp_path_factory.mktemp("mcp")) as running:
+        yield running
 
 
 # ---------------------------------------------------------------------------- the tool list
@@ -267,10 +142,21 @@ def test_get_record_and_its_dependencies_in_both_directions(rig: Rig) -> None:
 
 def test_the_runbook_groups_assets_and_holds_no_password_value(rig: Rig) -> None:
     acme = rig.facts("Acme Corp")
-    result = rig.call(rig.reader(), "export_documentation", {"organization": "Acme Corp"})
-    assert not result.is_error
-    markdown = text_of(result)
+    # Given the run-book read page after page until the last one
+    pages, cursor = [], None
+    while True:
+        arguments = {"organization": "Acme Corp", "limit": 20_000}
+        page = ok(rig.call(rig.reader(), "export_documentation", arguments | {"cursor": cursor}))
+        pages.append(page["result"])
+        assert len(page["result"]) <= 20_000 or "\n#" not in page["result"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    markdown = "".join(pages)
+    # Then it is all there, in order, and cut between records only
+    assert len(pages) > 2
     assert markdown.startswith("# Acme Corp: run-book")
+    assert all(p.startswith("#") for p in pages)
     for section in ("## Configurations", "## Contacts", "## Passwords (metadata only)"):
         assert section in markdown
     assert "### Firewall" in markdown and acme.firewall_ip in markdown
@@ -327,11 +213,15 @@ def audit_entries(rig: Rig, record_id: str) -> list[Any]:
     return rig.services.audit_log.entries(rig.facts("Acme Corp").id, record_id)
 
 
-def test_a_key_without_the_reveal_scope_gets_metadata_only(rig: Rig) -> None:
+@pytest.mark.parametrize("mode", ["link", "in_band"])
+def test_a_key_without_the_reveal_scope_gets_metadata_only(rig: Rig, mode: str) -> None:
     record_id, value = rig.password_of("Acme Corp")
-    result = rig.call(rig.reader(), "get_password", {"id": record_id, "reason": "ticket 1"})
+    services = rig.with_settings(password_reveal=mode)
+    arguments = {"id": record_id, "reason": "ticket 1"}
+    result = rig.call(rig.reader(), "get_password", arguments, services)
     view = ok(result)
     assert view["revealed"] is False and view["value"] is None
+    assert view["delivery"] == "none" and view["reveal_url"] is None
     assert "lacks the 'passwords:reveal' scope" in view["note"]
     assert view["name"] and view["id"] == record_id
     assert value not in result.model_dump_json()
@@ -339,25 +229,32 @@ def test_a_key_without_the_reveal_scope_gets_metadata_only(rig: Rig) -> None:
     assert rig.reveals_asked(record_id) == 0  # IT Glue was never asked for the value
 
 
+@pytest.mark.parametrize("mode", ["link", "in_band"])
 @pytest.mark.parametrize("reason", ["", "   \n "])
-def test_a_reveal_without_a_reason_is_refused(rig: Rig, reason: str) -> None:
+def test_a_reveal_without_a_reason_is_refused(rig: Rig, reason: str, mode: str) -> None:
     record_id, value = rig.password_of("Acme Corp")
-    result = rig.call(rig.acme_only(), "get_password", {"id": record_id, "reason": reason})
+    services = rig.with_settings(password_reveal=mode)
+    arguments = {"id": record_id, "reason": reason}
+    result = rig.call(rig.acme_only(), "get_password", arguments, services)
     text = error_text(result)
     assert "a reason is required" in text
     assert value not in result.model_dump_json()
     assert audit_entries(rig, record_id) == []
 
 
-def test_a_reveal_with_scope_and_reason_is_audited_once_and_never_cached(
+def test_an_in_band_reveal_with_scope_and_reason_is_audited_once_and_never_cached(
     rig: Rig, capfd: pytest.CaptureFixture[str]
 ) -> None:
+    # Given a deployment that allows values in band (GLUEKB_PASSWORD_REVEAL=in_band)
     record_id, value = rig.password_of("Acme Corp")
-    result = rig.call(
-        rig.acme_only(), "get_password", {"id": record_id, "reason": "ticket 4312: VPN reset"}
-    )
+    in_band = rig.with_settings(password_reveal="in_band")
+    # When a key with the scope asks with a reason
+    arguments = {"id": record_id, "reason": "ticket 4312: VPN reset"}
+    result = rig.call(rig.acme_only(), "get_password", arguments, in_band)
+    # Then the value is in the result, and audited once
     view = ok(result)
     assert view["revealed"] is True and view["value"] == value
+    assert view["delivery"] == "value" and value in text_of(result)
     assert rig.reveals_asked(record_id) == 1  # fetched from IT Glue at that moment, once
     (entry,) = audit_entries(rig, record_id)
     assert entry.audit_id == view["audit_id"]
@@ -381,11 +278,14 @@ def test_a_reveal_with_scope_and_reason_is_audited_once_and_never_cached(
             assert value.encode() not in body, obj["Key"]
 
 
-def test_another_tenants_password_is_answered_like_a_missing_one(rig: Rig) -> None:
+@pytest.mark.parametrize("mode", ["link", "in_band"])
+def test_another_tenants_password_is_answered_like_a_missing_one(rig: Rig, mode: str) -> None:
     contoso_id, value = rig.password_of("Contoso")
+    services = rig.with_settings(password_reveal=mode)
     texts = set()
     for ref in (contoso_id, "itglue:passwords:999999999"):
-        result = rig.call(rig.acme_only(), "get_password", {"id": ref, "reason": "probe"})
+        arguments = {"id": ref, "reason": "probe"}
+        result = rig.call(rig.acme_only(), "get_password", arguments, services)
         texts.add(error_text(result))
         assert value not in result.model_dump_json()
     assert len(texts) == 1 and "password not found" in texts.pop()

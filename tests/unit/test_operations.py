@@ -43,7 +43,12 @@ def test_every_dead_letter_queue_has_an_alarm_on_its_first_message(template: Tem
             if dimension["Name"] == "QueueName" and isinstance(value, dict):
                 watched.setdefault(value["Fn::GetAtt"][0], []).append(props)
     dead_letters = _dead_letter_queues(template)
-    assert dead_letters == {"SyncDeadLetterQueue", "IndexDeadLetterQueue", "MailDeadLetterQueue"}
+    assert dead_letters == {
+        "SyncDeadLetterQueue",
+        "IndexDeadLetterQueue",
+        "MailDeadLetterQueue",
+        "AlertDeadLetterQueue",
+    }
     for queue in dead_letters:
         (alarm,) = [a for a in watched.get(queue, []) if a["Namespace"] == "AWS/SQS"]
         assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible", queue

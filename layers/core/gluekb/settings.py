@@ -296,6 +296,13 @@ class McpSettings(ApiSettings):
     mcp_port: int = 8765
     # stdio transport: the API key the assistant's process was started with.
     api_key: SecretStr | None = Field(default=None, validation_alias="GLUEKB_API_KEY")
+    # get_password: "link" (default) gives a one-time link to the console's reveal page, so the
+    # value never enters the model's context; "in_band" returns the value itself (a deployment
+    # that accepts the value in the conversation).
+    password_reveal: Literal["link", "in_band"] = "link"  # noqa: S105 - a mode, not a secret
+    reveal_link_ttl_s: int = Field(default=300, ge=30, le=3600)
+    # Where people open the console (its reveal page): the API's public URL.
+    console_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
 
 _S = TypeVar("_S", bound=BaseSettings)

@@ -5,8 +5,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.console.pages import ask, assets, auth, organizations, passwords, records, search, tickets
+from app.console.pages import (
+    ask,
+    assets,
+    auth,
+    organizations,
+    passwords,
+    records,
+    reveal_links,
+    search,
+    tickets,
+)
 
 router = APIRouter(include_in_schema=False)
-for _pages in (auth, assets, ask, search, organizations, records, tickets, passwords):
+for _pages in (auth, assets, ask, search, organizations, records, tickets, passwords, reveal_links):
     router.include_router(_pages.router)

@@ -8,7 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 AuditAction = Literal["password.reveal"]
-Via = Literal["mcp", "api", "cli"]  # where the action came from
+# Where the action came from; "mcp_link": an assistant asked, and the value was shown in the
+# console through the one-time link it was given (never to the assistant).
+Via = Literal["mcp", "mcp_link", "api", "cli"]
 
 
 class AuditEntry(BaseModel):
@@ -24,3 +26,19 @@ class AuditEntry(BaseModel):
     record_name: str
     reason: str = Field(description="why, in the caller's words")
     via: Via
+
+
+class RevealGrant(BaseModel):
+    """A one-time permission to reveal one password in the console: what an assistant's
+    `get_password` leaves instead of putting the value into the model's context. Holds no
+    secret: the link's token is stored only as its digest (`grant_id`)."""
+
+    grant_id: str = Field(description="SHA-256 of the link's token (hex, 32 characters)")
+    key_id: str = Field(description="the API key that asked: only its own session redeems it")
+    key_name: str
+    organization_id: str
+    record_id: str
+    record_name: str
+    reason: str = Field(description="why, in the caller's words; the reveal's audit reason")
+    created_at: datetime
+    expires_at: datetime

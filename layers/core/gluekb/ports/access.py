@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
-from gluekb.models.audit import AuditEntry
+from gluekb.models.audit import AuditEntry, RevealGrant
 from gluekb.models.auth import ApiKeyRecord
 
 
@@ -16,3 +17,20 @@ class ApiKeyVerifier(Protocol):
 class AuditWriter(Protocol):
     def write(self, entry: AuditEntry) -> None:
         """Store the entry; raises (never returns quietly) if it could not be stored."""
+
+
+class RevealGrants(Protocol):
+    """One-time reveal links' grants. Every read is bound to the key that asked for the grant:
+    another key finds nothing, exactly as if the grant did not exist."""
+
+    def put(self, grant: RevealGrant) -> None:
+        """Store a new grant (it expires by itself at `expires_at`)."""
+
+    def peek(self, grant_id: str, key_id: str, now: datetime) -> RevealGrant | None:
+        """The grant while it is unexpired, unused and the key's; None otherwise."""
+
+    def consume(self, grant_id: str, key_id: str, now: datetime) -> RevealGrant | None:
+        """Take the grant, atomically: one caller gets it, once, before it expires."""
+
+    def revoke(self, grant_id: str, key_id: str) -> None:
+        """Withdraw the key's grant (the person declined the link); nothing if it is gone."""

@@ -19,6 +19,7 @@ from gluekb.adapters.catalog_store import CatalogStore
 from gluekb.adapters.conversation_store import DynamoDbConversationStore
 from gluekb.adapters.embedder import HttpEmbedder
 from gluekb.adapters.mailer import SesMailer
+from gluekb.adapters.reveal_grants import RevealGrantStore
 from gluekb.adapters.sqs import JobQueue
 from gluekb.adapters.state_store import StateStore
 from gluekb.ports.search_index import SearchIndex
@@ -140,6 +141,12 @@ class QueryServices:
     @cached_property
     def audit_log(self) -> AuditLog:
         return AuditLog(self.clients.dynamodb, self.settings.audit_table)
+
+    @cached_property
+    def reveal_grants(self) -> RevealGrantStore:
+        """One-time reveal links' grants: in the state table, which both the MCP server and
+        the console (the api function) already read and write, and which expires items."""
+        return RevealGrantStore(self.clients.dynamodb, self.settings.state_table)
 
     def itglue(self) -> ItGlueClient:
         """A new IT Glue client (use it as `async with`), sharing the sync's rate limit. Only

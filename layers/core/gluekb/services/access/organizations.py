@@ -67,6 +67,15 @@ def list_organizations(principal: Principal, state: SyncStatusStore) -> list[Org
     return [_view(o, state) for o in visible_organizations(principal, state)]
 
 
+def organization_page(
+    principal: Principal, state: SyncStatusStore, offset: int, limit: int
+) -> tuple[list[OrganizationView], int]:
+    """`limit` of the organizations the caller may see from `offset` (only those read their
+    sync status), and how many it may see in all."""
+    visible = visible_organizations(principal, state)
+    return [_view(o, state) for o in visible[offset : offset + limit]], len(visible)
+
+
 def resolve_organization(
     principal: Principal, state: OrganizationSource, reference: str
 ) -> RegisteredOrganization:

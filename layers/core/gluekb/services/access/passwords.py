@@ -80,9 +80,13 @@ def password_source_id(reference: str) -> str:
     return f"itglue:passwords:{match.group(1)}"
 
 
-def _visible_password(
+def readable_password(
     principal: Principal, catalog: CatalogReader, reference: str
 ) -> CatalogRecord:
+    """The password record, for a caller that may read it; NotFound otherwise (a key that may
+    not read records, or another tenant's password, learns nothing)."""
+    if not (principal.has("search") or principal.has(REVEAL_SCOPE)):
+        raise NotFound(NOT_FOUND)
     record = catalog.get(password_source_id(reference))
     if (
         record is None
@@ -93,7 +97,8 @@ def _visible_password(
     return record
 
 
-def _view(record: CatalogRecord, *, note: str) -> PasswordView:
+def metadata_view(record: CatalogRecord, *, note: str) -> PasswordView:
+    """What anyone who may read the record sees: everything but the value."""
     fields = {f.name.lower(): f.value for f in record.fields}
     return PasswordView(
         id=record.source_id,
@@ -123,20 +128,10 @@ async def get_password(
 
     The audit entry is written after IT Glue answers and before the value is returned: if the
     write fails, the value is not returned (a reveal without a trail does not happen)."""
-    if not (principal.has("search") or principal.has(REVEAL_SCOPE)):
-        raise NotFound(NOT_FOUND)  # a key that may not read records learns nothing
-    record = await asyncio.to_thread(_visible_password, principal, catalog, reference)
+    record = await asyncio.to_thread(readable_password, principal, catalog, reference)
     if not principal.has(REVEAL_SCOPE):
-        logger.info(
-            "password reveal refused: scope",
-            extra={"record_id": record.source_id, "key_id": principal.key_id},
-        )
-        return _view(
-            record,
-            note=f"value not revealed: this API key lacks the '{REVEAL_SCOPE}' scope "
-            "(metadata only). Ask an administrator for a key with that scope if you need it.",
-        )
-    why = _reveal_reason(reason)
+        return without_reveal_scope(principal, record)
+    why = reveal_reason(reason)
     revealed = await source.reveal_password(record.record_id)
     if revealed.organization_id and revealed.organization_id != record.organization_id:
         raise NotFound(NOT_FOUND)  # the catalog and IT Glue disagree: reveal nothing
@@ -146,7 +141,7 @@ async def get_password(
         "password revealed",
         extra={"record_id": record.source_id, "key_id": principal.key_id, "audit": entry.audit_id},
     )
-    view = _view(record, note="revealed; this reveal is recorded in the audit log")
+    view = metadata_view(record, note="revealed; this reveal is recorded in the audit log")
     return view.model_copy(
         update={
             "revealed": True,
@@ -157,7 +152,20 @@ async def get_password(
     )
 
 
-def _reveal_reason(reason: str) -> str:
+def without_reveal_scope(principal: Principal, record: CatalogRecord) -> PasswordView:
+    """The metadata, and why there is no value, for a key without the reveal scope."""
+    logger.info(
+        "password reveal refused: scope",
+        extra={"record_id": record.source_id, "key_id": principal.key_id},
+    )
+    return metadata_view(
+        record,
+        note=f"value not revealed: this API key lacks the '{REVEAL_SCOPE}' scope "
+        "(metadata only). Ask an administrator for a key with that scope if you need it.",
+    )
+
+
+def reveal_reason(reason: str) -> str:
     """The caller's reason, on one line; refused when empty or too long."""
     why = " ".join(reason.split())
     if not why:

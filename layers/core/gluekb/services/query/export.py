@@ -3,6 +3,7 @@ kind and type, with its fields as synced (never a password value) and a link to 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from itertools import groupby
 
@@ -12,6 +13,7 @@ from gluekb.adapters.catalog_store import CatalogStore
 from gluekb.errors import NotFound
 from gluekb.models.auth import Principal
 from gluekb.models.catalog import CatalogRecord
+from gluekb.models.documents import RecordField
 from gluekb.services.access.auth import require_scope
 from gluekb.services.access.organizations import OrganizationSource, resolve_organization
 
@@ -44,19 +46,32 @@ def _md(text: str) -> str:
     return flat.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _record(record: CatalogRecord, heading: str) -> list[str]:
+# How a field's value is written into the run-book: Markdown-safe by default; an assistant's
+# copy also fences prose written by others (gluekb.services.text.untrusted).
+ValueRenderer = Callable[[CatalogRecord, RecordField], str]
+
+
+def markdown_value(record: CatalogRecord, field: RecordField) -> str:
+    return _md(field.value)
+
+
+def _record(record: CatalogRecord, heading: str, render: ValueRenderer) -> list[str]:
     title = _md(record.name)
     lines = [f"{heading} {title}", ""]
     for field in record.fields:
         if field.value.strip():
-            lines.append(f"- **{_md(field.name)}**: {_md(field.value)}")
+            lines.append(f"- **{_md(field.name)}**: {render(record, field)}")
     lines.append(f"- *Source*: `{record.source_id}`" + (f" ({record.url})" if record.url else ""))
     lines.append("")
     return lines
 
 
 def export_runbook(
-    principal: Principal, state: OrganizationSource, catalog: CatalogStore, organization: str
+    principal: Principal,
+    state: OrganizationSource,
+    catalog: CatalogStore,
+    organization: str,
+    render: ValueRenderer = markdown_value,
 ) -> Runbook:
     require_scope(principal, "search")
     entry = resolve_organization(principal, state, organization)
@@ -83,10 +98,10 @@ def export_runbook(
             for label, members in groupby(records, key=lambda r: r.type_label or "Other"):
                 lines += [f"### {_md(label)}", ""]
                 for record in members:
-                    lines += _record(record, "####")
+                    lines += _record(record, "####", render)
         else:
             for record in records:
-                lines += _record(record, "###")
+                lines += _record(record, "###", render)
     if not counts:
         raise NotFound(f"no documentation synced for {name} yet: run trigger_sync first")
     return Runbook(

@@ -8,6 +8,7 @@ asking for the public IP of a circuit that has none must not return another circ
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from gluekb.models.documents import RecordField
@@ -174,7 +175,12 @@ def tied(choices: list[Choice]) -> list[Choice]:
         and not c.leftover
         and c.candidate.named == leader.candidate.named
     ]
-    return [leader, *same]
+    # Equally good records in their names' order: the HA pair's FW01 before FW02.
+    return sorted([leader, *same], key=lambda c: _natural(c.candidate.record.name))
+
+
+def _natural(name: str) -> list[object]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name.lower())]
 
 
 def refusal(question: Question, choice: Choice) -> str | None:

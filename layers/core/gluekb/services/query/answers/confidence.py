@@ -27,9 +27,9 @@ _BASE = {
     "exact": 0.9,
     "name": 0.88,
     "role": 0.8,
-    "graph": 0.82,
-    "list": 0.82,
-    "passage": 0.6,
+    "graph": 0.86,
+    "list": 0.85,
+    "passage": 0.74,
     "value": 0.66,
     "text": 0.55,
 }

@@ -1,4 +1,4 @@
-"""MCP prompts: ready-made tasks an assistant's user picks from a menu."""
+"""Alert prompts: turning a monitoring alert into what the on-call technician needs."""
 
 from typing import Annotated, Any
 
@@ -20,7 +20,7 @@ It names the target {identifier}.
    anything the tools did not return."""
 
 
-def register_prompts(server: MCPServer[Any]) -> None:
+def register_alert_prompts(server: MCPServer[Any]) -> None:
     @server.prompt(
         name="investigate-alert",
         title="Investigate a monitoring alert",
