@@ -11,7 +11,9 @@ on moto. Three runs, as the schedule would make them:
 2. `unchanged`: an incremental sync with nothing changed in IT Glue.
 3. `incremental`: an incremental sync after one `demo mutate` step.
 
-Requests are counted where IT Glue would count them, at the server. Prints one JSON object.
+Requests are counted where IT Glue would count them, at the server, in all and per resource
+type (`requests_by_type`: the last path segment naming a type, so a document's sections count as
+`sections` and the folder tree as `document_folders`). Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -85,11 +88,20 @@ async def sync_everything(
     return {
         "seconds": round(seconds, 2),
         "requests": len(server.requests) - before,
+        "requests_by_type": _by_type(server.requests[before:]),
         "organizations": len(organizations),
         **totals,
         "records_per_s": round(totals["fetched"] / seconds, 1),
         "changed_records": changed,
     }
+
+
+def _by_type(requests: list[Any]) -> dict[str, int]:
+    """Requests per resource type: the last path segment that is not an id."""
+    kinds = Counter(
+        next(s for s in reversed(r.path.strip("/").split("/")) if not s.isdigit()) for r in requests
+    )
+    return dict(sorted(kinds.items()))
 
 
 def main() -> None:

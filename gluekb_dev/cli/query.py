@@ -86,8 +86,9 @@ def ask(question: str, organization: str | None, as_json: bool, project: Path | 
         if source["id"] in seen:
             continue
         seen.add(source["id"])
+        where = f"{source['folder']} > " if source.get("folder") else ""  # its IT Glue folder
         click.echo(
-            f"    {source['title']}  {source['id']}"
+            f"    {where}{source['title']}  {source['id']}"
             + (f"  {source['url']}" if source.get("url") else "")
         )
 

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from gluekb.errors import GluekbError
-from gluekb.models.sync import Mode
+from gluekb.models.sync import DiscoveryStatus, Mode
 from gluekb_dev.cli.context import fail, state_home, use_stack
 from gluekb_dev.cli.progress import progress_display
 
@@ -33,7 +33,7 @@ def sync(organization: str | None, full: bool, as_json: bool, project: Path | No
         fail(exc.message)
     if as_json:
         click.echo(json.dumps(summary, indent=2, default=str))
-    failed = [o for o, s in summary.items() if s["state"] != "ok"]
+    failed = [o for o, s in summary.items() if s["state"] not in ("ok", "purged")]
     if failed:
         raise SystemExit(1)
 
@@ -44,16 +44,16 @@ async def _sync(selector: str | None, mode: Mode, quiet: bool) -> dict[str, Any]
     from gluekb.observability import logger
     from gluekb.services.sync.organization_sync import SyncOptions
     from gluekb.settings import SyncWorkerSettings, get_settings
-    from gluekb.wiring.sync import organization_discovery, sync_jobs
+    from gluekb.wiring.sync import purging_discovery, sync_jobs
 
     settings = get_settings(SyncWorkerSettings)
     clients = AwsClients.from_settings(settings)
     jobs = sync_jobs(settings, clients)
-    await organization_discovery(settings, clients).discover()
+    discovery = await purging_discovery(settings, clients).run()
     organizations = {o.id: o.name for o in jobs.stores.state.organizations()}
     chosen = _choose(organizations, selector)
 
-    summary: dict[str, Any] = {}
+    summary: dict[str, Any] = _purges(discovery, quiet)
     with progress_display(disable=quiet) as progress:
         tasks: dict[tuple[str, str], Any] = {}
 
@@ -83,13 +83,43 @@ async def _sync(selector: str | None, mode: Mode, quiet: bool) -> dict[str, Any]
                 "resources": {
                     r: s.model_dump(exclude={"errors"}) for r, s in status.resources.items()
                 },
+                "counts": status.counts,
                 "errors": status.errors,
+                "warnings": status.warnings,
             }
             if not quiet:
                 color = "green" if status.state == "ok" else "red"
                 click.secho(f"{organizations[org]}: {status.state}", fg=color)
                 for error in status.errors[:5]:
                     click.echo(f"  {error}")
+                for warning in status.warnings:
+                    click.secho(f"  {warning}", fg="yellow")
+    return summary
+
+
+def _purges(discovery: DiscoveryStatus, quiet: bool) -> dict[str, Any]:
+    """The organizations this discovery purged (IT Glue no longer has them), as summary entries;
+    and, unless quiet, what it could not vouch for."""
+    summary: dict[str, Any] = {}
+    for purged in discovery.purged:
+        summary[purged.organization_id] = {
+            "name": purged.name,
+            "state": "purged",
+            "records_removed": purged.records,
+            "purged_at": purged.purged_at.isoformat(),
+        }
+        if not quiet:
+            click.secho(
+                f"{purged.name or purged.organization_id}: purged (gone from IT Glue; "
+                f"{purged.records} records removed)",
+                fg="yellow",
+            )
+    if discovery.vanished and not quiet:
+        click.secho(
+            f"{len(discovery.vanished)} organization(s) gone from IT Glue kept: "
+            f"{discovery.purge_skipped}",
+            fg="yellow",
+        )
     return summary
 
 

@@ -29,6 +29,7 @@ JSONAPI_TYPES: dict[str, str] = {
     "passwords": "passwords",
     "documents": "documents",
     "document_sections": "document-sections",
+    "document_folders": "document-folders",
     "contacts": "contacts",
     "locations": "locations",
     "domains": "domains",
@@ -109,6 +110,30 @@ class Tenant:
         self.records.get(resource_type, {}).pop(str(record_id), None)
         if resource_type == "passwords":
             self.secrets.pop(str(record_id), None)
+
+    def remove_organization(self, organization_id: str) -> int:
+        """Delete an organization and everything filed under it, as IT Glue does when an
+        organization is deleted; the number of records removed."""
+        org_id = str(organization_id)
+        doomed: list[tuple[str, str]] = [("organizations", org_id)]
+        for resource_type in self.records:
+            doomed += [
+                (resource_type, r["id"]) for r in self.of_organization(resource_type, org_id)
+            ]
+        parents = {("configurations", "configuration-id"), ("documents", "document-id")}
+        for resource_type, attribute in (
+            ("configuration_interfaces", "configuration-id"),
+            ("document_sections", "document-id"),
+        ):
+            owners = {i for t, i in doomed if (t, attribute) in parents}
+            doomed += [
+                (resource_type, r["id"])
+                for r in self.all(resource_type)
+                if str(r["attributes"][attribute]) in owners
+            ]
+        for resource_type, record_id in doomed:
+            self.delete(resource_type, record_id)
+        return len(doomed)
 
     # ------------------------------------------------------------------ (de)serialising
     def to_json(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from gluekb_dev.demo.tenant import TenantStore
 from tests.e2e.conftest import RunningStack
 from tests.support import ROOT
 
@@ -67,6 +68,14 @@ def test_sync_json_reports_an_unchanged_organization(synced_stack: RunningStack)
     assert {"configurations", "documents", "passwords"} <= set(resources)
     for kind, counts in resources.items():
         assert counts["created"] == counts["updated"] == counts["deleted"] == 0, kind
+    # ... with what it holds per type, the documents in folders counted apart
+    tenant = TenantStore(synced_stack.stack.home / "demo").load()
+    documents = tenant.of_organization("documents", tenant.organization_named("Initech")["id"])
+    assert summary["counts"]["documents"] == len(documents)
+    assert summary["counts"]["documents_in_folders"] == sum(
+        1 for d in documents if d["attributes"]["document-folder-id"] is not None
+    )
+    assert summary["warnings"] == []
 
 
 def test_an_unknown_organization_is_one_clear_error(synced_stack: RunningStack) -> None:

@@ -200,6 +200,57 @@ def test_openapi_is_served_with_docs(synced_stack: RunningStack) -> None:
     assert synced_stack.api("GET", "/docs").status_code == 200
 
 
+# ---------------------------------------------------------------------------- documents in folders
+def test_every_document_is_synced_with_the_count_in_folders(synced_stack: RunningStack) -> None:
+    # Given the demo tenant, most of its documents filed in folders (IT Glue lists only the root
+    # ones unless asked for every one)
+    tenant = TenantStore(synced_stack.stack.home / "demo").load()
+    # Then each organization holds exactly its documents, and says how many are in folders
+    listed = {o["id"]: o for o in synced_stack.api("GET", "/v1/organizations").json()}
+    for org in tenant.all("organizations"):
+        documents = tenant.of_organization("documents", org["id"])
+        in_folders = [d for d in documents if d["attributes"]["document-folder-id"] is not None]
+        assert listed[org["id"]]["counts"]["documents"] == len(documents), org["id"]
+        assert listed[org["id"]]["counts"]["documents_in_folders"] == len(in_folders)
+    # ... and the discovery that found them was complete, with nothing to purge
+    discovery = synced_stack.api("GET", "/v1/organizations/discovery").json()
+    assert discovery["complete"] is True and discovery["organizations"] == 7
+    assert discovery["purged"] == []
+
+
+def test_each_document_in_a_folder_is_found_with_its_folder_path(
+    synced_stack: RunningStack,
+) -> None:
+    # Given Fabrikam's documents that live in folders
+    tenant = TenantStore(synced_stack.stack.home / "demo").load()
+    fabrikam = facts(synced_stack, "Fabrikam")
+    folders = {f["id"]: f["attributes"] for f in tenant.all("document_folders")}
+    filed = [
+        d
+        for d in tenant.of_organization("documents", fabrikam.id)
+        if d["attributes"]["document-folder-id"] is not None
+    ]
+    assert len(filed) >= 10
+    for document in filed:
+        folder = folders[str(document["attributes"]["document-folder-id"])]
+        path = [folder["name"]]
+        if folder["parent-id"] is not None:
+            path.insert(0, folders[str(folder["parent-id"])]["name"])
+        # When its title is searched, Then it is found, its breadcrumb starting with its folders
+        name = document["attributes"]["name"]
+        hits = search(synced_stack, name, organization="Fabrikam")["results"][:5]
+        mine = [h for h in hits if h["source_id"] == f"itglue:documents:{document['id']}"]
+        assert mine, (name, [h["title"] for h in hits])
+        assert mine[0]["title"].startswith(" > ".join([*path, name])), mine[0]["title"]
+
+
+def test_an_answer_names_the_folder_of_a_document_it_cites(synced_stack: RunningStack) -> None:
+    answer = ask(synced_stack, "which documents at Acme cover the server runbook of ACME-SQL01?")
+    runbooks = [s for s in answer["sources"] if s["title"] == "Server Runbook: ACME-SQL01"]
+    assert runbooks, answer
+    assert runbooks[0]["folder"] == "Servers > Runbooks"
+
+
 # ---------------------------------------------------------------------------- sync control
 def test_organizations_and_their_sync_status(synced_stack: RunningStack) -> None:
     organizations = synced_stack.api("GET", "/v1/organizations").json()

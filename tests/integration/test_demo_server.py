@@ -134,8 +134,13 @@ def test_related_items_show_tags_in_both_directions(
 
 
 def test_documents_are_listed_per_organization_with_sections(server: DemoItGlueServer) -> None:
-    docs = get(server, "/organizations/1001/relationships/documents", {"page[size]": 100})
+    path = "/organizations/1001/relationships/documents"
+    docs = get(server, path, {"page[size]": 100, "filter[document_folder_id]": "null"})
     assert docs.json()["meta"]["total-count"] == 70
+    # Without the folder filter IT Glue lists the documents at the root only
+    root = get(server, path, {"page[size]": 100}).json()
+    assert 0 < root["meta"]["total-count"] < 70
+    assert {d["attributes"]["document-folder-id"] for d in root["data"]} == {None}
     first = docs.json()["data"][0]
     sections = get(server, f"/documents/{first['id']}/relationships/sections").json()["data"]
     assert sections and {s["type"] for s in sections} == {"document-sections"}

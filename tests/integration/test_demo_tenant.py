@@ -30,9 +30,15 @@ MAC = re.compile(r"^([0-9A-F]{2}:){5}[0-9A-F]{2}$")
 # sha256 of the demo data. Answer-quality evaluations (some kept outside this repository) are
 # written against generate_tenant(42) and its mutation steps: if these change, every such
 # evaluation is invalid. Change them only together with the evaluations, on purpose.
-TENANT_42_SHA256 = "831190942a4fdc327ba8da5fb77a777cbd76be7342f57db4475d482bc0c84954"
-STEP_1_TENANT_SHA256 = "24b596afb1fae7d19aa0cc3332b6fa5fa3bbfb47db16d682b1ddfa335428bcd7"
+TENANT_42_SHA256 = "02f642365b0b67654b3c3592197e9492a02e848dab3fa817f8187e273228bf6c"
+STEP_1_TENANT_SHA256 = "9007cc7a359b66b15fecf5e5949f65a430d6e70db64503aa5dbe85bdc878f5c6"
 STEP_1_REPORT_SHA256 = "a7078c3ee4877697e28ef39a0ccdfbb35ec5f08d7d9765e5325f2d663cbda3b0"
+# The tenant before document folders were added (issue 14): the same data less the folders and
+# the documents' document-folder-id (main's TENANT_42_SHA256). Every record the evaluations know
+# is unchanged.
+TENANT_42_WITHOUT_FOLDERS_SHA256 = (
+    "831190942a4fdc327ba8da5fb77a777cbd76be7342f57db4475d482bc0c84954"
+)
 DATA_CHANGED = (
     "the demo tenant's data changed: answer evaluations written against generate_tenant(42) "
     "and its mutations are now invalid. Keep every random draw, in the same order"
@@ -67,6 +73,43 @@ def test_the_demo_data_is_pinned_byte_for_byte() -> None:
         DATA_CHANGED
     )
     assert sha256(tenant.dumps()) == STEP_1_TENANT_SHA256, DATA_CHANGED
+
+
+def test_folders_added_nothing_but_folders() -> None:
+    # Given the tenant for seed 42, When its folders are taken away again (the folder records,
+    # their id counter, each document's document-folder-id)
+    data = generate_tenant(42).to_json()
+    data["records"].pop("document_folders")
+    data["next_ids"].pop("document_folders")
+    for document in data["records"]["documents"]:
+        document["attributes"]["document-folder-id"] = None
+    # Then what remains is, byte for byte, the tenant as it was before folders existed
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    assert sha256(text) == TENANT_42_WITHOUT_FOLDERS_SHA256, DATA_CHANGED
+
+
+def test_documents_are_filed_in_folders_two_levels_deep_in_places(tenant: Tenant) -> None:
+    folders = {f["id"]: f["attributes"] for f in tenant.all("document_folders")}
+    documents = tenant.all("documents")
+    filed = [d for d in documents if d["attributes"]["document-folder-id"] is not None]
+    # Most documents live in a folder, as on a real tenant; some stay at the root
+    assert len(filed) >= 0.4 * len(documents) and len(filed) < len(documents)
+    for document in filed:
+        folder = folders[str(document["attributes"]["document-folder-id"])]
+        assert folder["organization-id"] == document["attributes"]["organization-id"]
+    # Folders nest (a parent of the same organization), two levels deep in places
+    nested = [f for f in folders.values() if f["parent-id"] is not None]
+    assert nested
+    for folder in nested:
+        parent = folders[str(folder["parent-id"])]
+        assert parent["parent-id"] is None
+        assert parent["organization-id"] == folder["organization-id"]
+    acme = tenant.facts_for("Acme Corp")
+    runbook = tenant.named("documents", "Server Runbook: ACME-SQL01")
+    folder = folders[str(runbook["attributes"]["document-folder-id"])]
+    assert folder["name"] == "Runbooks"
+    assert folders[str(folder["parent-id"])]["name"] == "Servers"
+    assert folder["organization-id"] == int(acme.id)
 
 
 def test_organizations_are_named_and_clearly_sized(tenant: Tenant) -> None:

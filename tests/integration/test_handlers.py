@@ -11,6 +11,7 @@ import pytest
 
 from gluekb.adapters.dynamodb import from_item
 from gluekb.adapters.state_store import StateStore
+from gluekb.models.organizations import RegisteredOrganization
 from gluekb_dev.demo.server import DemoItGlueServer, DemoServerConfig
 from tests.support import LambdaContext, environment, event, load_handler
 
@@ -117,6 +118,23 @@ def test_sync_worker_syncs_the_organization_of_a_job(
     status = StateStore(moto_stack["clients"].dynamodb, "gluekb-local-state").sync_status("1007")
     assert status.state == "ok", status.errors
     assert status.resources["configurations"].created == 5
+
+
+def test_sync_worker_purges_an_organization_it_glue_no_longer_has(
+    moto_stack: dict[str, Any], itglue: DemoItGlueServer
+) -> None:
+    # Given an organization gluekb registered that IT Glue does not have (any more)
+    state = StateStore(moto_stack["clients"].dynamodb, "gluekb-local-state")
+    state.put_organization(RegisteredOrganization(id="1099", name="Dissolved Ltd"))
+    # When the sync worker gets its purge job (as a complete discovery queues it)
+    with environment(moto_stack["env"]["sync_worker"]):
+        worker = load_handler("sync_worker")
+        result = worker.handler(event("sync_worker/purge_job.json"), LambdaContext())
+    # Then IT Glue is asked once more, the organization is purged, and the purge recorded
+    assert result == {"batchItemFailures": []}
+    assert "1099" not in {o.id for o in state.organizations()}
+    assert [p.organization_id for p in state.recent_purges()] == ["1099"]
+    assert any(r.path == "/organizations/1099" and r.status == 404 for r in itglue.requests)
 
 
 def test_sync_worker_reports_a_malformed_job_as_a_batch_item_failure(

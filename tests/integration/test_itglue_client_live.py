@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from gluekb.adapters.itglue import ItGlueClient
+from gluekb.adapters.itglue import ALL_DOCUMENTS, ItGlueClient
 from gluekb.adapters.rate_limit import DynamoDbTokenBucket, TokenBucket, Unlimited
 from gluekb_dev.demo.server import DemoItGlueServer, DemoServerConfig, Faults
 from gluekb_dev.demo.tenant import Tenant, TenantStore
@@ -54,7 +54,9 @@ async def walk_organization(client: ItGlueClient, organization_id: str) -> dict[
         async for _ in client.flexible_assets(asset_type.id, organization_id=organization_id):
             counts["flexible_assets"] += 1
     counts["passwords"] = len([p async for p in client.passwords(organization_id)])
-    documents = [d async for d in client.documents(organization_id)]
+    documents = [
+        d async for d in client.documents(organization_id, document_folder_id=ALL_DOCUMENTS)
+    ]
     counts["documents"] = len(documents)
     counts["document_sections"] = 0
     for document in documents:
@@ -183,7 +185,9 @@ def test_an_incremental_pass_picks_up_exactly_what_a_mutation_changed(
                     }
                 found["documents"] = set()
                 for org in before.all("organizations"):
-                    async for doc in client.documents(org["id"], updated_since=checkpoint):
+                    async for doc in client.documents(
+                        org["id"], updated_since=checkpoint, document_folder_id=ALL_DOCUMENTS
+                    ):
                         found["documents"].add(doc.id)
                 found["flexible_assets"] = set()
                 for asset_type in await client.flexible_asset_types():

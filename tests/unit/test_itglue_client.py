@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from gluekb.adapters.itglue import (
+    ALL_DOCUMENTS,
     CONFIGURATIONS,
     FilterIgnored,
     ItGlueAuthError,
@@ -139,7 +140,8 @@ def test_typed_helpers_return_typed_records(demo_tenant_dir: Path, tenant: Tenan
         fields = await client.flexible_asset_fields(lob.id)
         apps = [a async for a in client.flexible_assets(lob.id, organization_id=facts.id)]
         interfaces = await client.configuration_interfaces(facts.firewall_id)
-        docs = [d async for d in client.documents(facts.id)]
+        docs = [d async for d in client.documents(facts.id, document_folder_id=ALL_DOCUMENTS)]
+        root = [d async for d in client.documents(facts.id)]
         sections = await client.document_sections(docs[0].id)
         contacts = [c async for c in client.contacts(facts.id)]
         domains = [d async for d in client.domains(facts.id)]
@@ -149,6 +151,7 @@ def test_typed_helpers_return_typed_records(demo_tenant_dir: Path, tenant: Tenan
             "apps": apps,
             "interfaces": interfaces,
             "docs": docs,
+            "root": root,
             "sections": sections,
             "contacts": contacts,
             "domains": [d.name for d in domains],
@@ -162,6 +165,10 @@ def test_typed_helpers_return_typed_records(demo_tenant_dir: Path, tenant: Tenan
     assert [v.id for v in database] == [facts.sql_server_ids[0]]
     assert any(i.primary and i.ip_address == facts.firewall_ip for i in got["interfaces"])
     assert len(got["docs"]) == 70
+    # IT Glue lists only root documents unless asked for every one (issue 14)
+    assert 0 < len(got["root"]) < 70
+    assert all(d.document_folder_id is None for d in got["root"])
+    assert any(d.document_folder_id is not None for d in got["docs"])
     assert [s.sort for s in got["sections"]] == sorted(s.sort for s in got["sections"])
     assert got["sections"][0].section_type == "Document::Heading"
     main = [c for c in got["contacts"] if c.contact_type_name == "Primary Contact"]

@@ -7,15 +7,17 @@ Shape (seed independent): 7 client organizations from 5 to 452 configurations (1
 each with a FortiGate at `10.<10*n>.0.1`, interfaces with private IPs and vendor MACs, servers of
 which some run SQL Server, six flexible asset types whose Tag fields link assets to
 configurations, contacts, passwords, documents, domains and locations, password metadata with the
-values kept apart, 203 documents with HTML sections (headings, lists, steps, code blocks), a main
-contact per organization, locations and email domains. Then the documentation health report's
-seeds (`health_seeds`: SSL certificates, two virtual machines; new records only, from their own
-random stream and id blocks).
+values kept apart, 203 documents with HTML sections (headings, lists, steps, code blocks), most
+of them filed in document folders (two levels deep in places), a main contact per organization,
+locations and email domains. Then the documentation health report's seeds (`health_seeds`: SSL
+certificates, two virtual machines; new records only, from their own random stream and id
+blocks).
 
 Modules, in the order a tenant is built: `generate` (the entry point), `builder` (ids, times,
 record shapes), `lookups`, `organization` (one client: locations, domains, contacts, then
-`configurations`, `passwords`, `documents` with their `sections`, `flexible_assets`),
-`health_seeds`, and `mutation` (one step of change).
+`configurations`, `passwords`, `documents` with their `sections`, `flexible_assets`, then
+`folders`, which files documents and draws nothing), `health_seeds`, and `mutation` (one step
+of change).
 """
 
 from gluekb_dev.demo.generator.builder import GENERATED_AT, HISTORY_START, PORTAL, tag

@@ -29,6 +29,7 @@ ID_BASES: dict[str, int] = {
     "passwords": 800001,
     "documents": 900001,
     "document_sections": 1000001,
+    "document_folders": 60001,
     "contacts": 300001,
     "locations": 40001,
     "domains": 50001,

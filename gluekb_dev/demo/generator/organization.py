@@ -11,6 +11,7 @@ from gluekb_dev.demo.generator.builder import HISTORY_START, RecordBuilder
 from gluekb_dev.demo.generator.configurations import build_configurations
 from gluekb_dev.demo.generator.documents import build_documents
 from gluekb_dev.demo.generator.flexible_assets import build_flexible_assets
+from gluekb_dev.demo.generator.folders import build_document_folders
 from gluekb_dev.demo.generator.org_assets import OrgAssets
 from gluekb_dev.demo.generator.passwords import build_passwords
 from gluekb_dev.demo.records import Resource
@@ -28,6 +29,7 @@ def build_organization(builder: RecordBuilder, index: int, profile: OrgProfile) 
     build_passwords(builder, assets)
     build_documents(builder, assets)
     build_flexible_assets(builder, assets)
+    build_document_folders(builder, assets)  # last: draws nothing, files what exists
     return assets
 
 

@@ -23,6 +23,7 @@ from starlette.routing import Route
 from gluekb_dev.demo.server.config import DemoServerConfig, Faults
 from gluekb_dev.demo.server.errors import ApiError, not_found
 from gluekb_dev.demo.server.faults import faults_json, inject_faults
+from gluekb_dev.demo.server.folders import check_folders_route
 from gluekb_dev.demo.server.request_log import RequestRecord
 from gluekb_dev.demo.server.resources import NESTED
 from gluekb_dev.demo.server.responses import list_response, show_record, show_response
@@ -127,6 +128,7 @@ def _route_nested(
     routes = NESTED.get(parent_type, {})
     if child not in routes:
         raise not_found()
+    check_folders_route(state.config, child)
     if view.tenant is None or view.tenant.get(parent_type, parent_id) is None:
         raise not_found(f"{parent_type} {parent_id} not found")
     resource_type, _attribute = routes[child]

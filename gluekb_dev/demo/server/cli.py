@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
             p_malformed=args.p_malformed,
             latency_s=args.latency_s,
         ),
+        document_folders_endpoint=not args.no_document_folders_endpoint,
+        all_documents_filter=not args.no_all_documents_filter,
     )
     server = DemoItGlueServer(args.dir, config, host=args.host, port=args.port)
 
@@ -69,6 +71,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--p-500", type=float, default=0.0)
     serve.add_argument("--p-malformed", type=float, default=0.0)
     serve.add_argument("--latency-s", type=float, default=0.0)
+    serve.add_argument(
+        "--no-document-folders-endpoint",
+        action="store_true",
+        help="a tenant without the document folders resource (404)",
+    )
+    serve.add_argument(
+        "--no-all-documents-filter",
+        action="store_true",
+        help="a tenant that refuses filter[document_folder_id]=null (422)",
+    )
     mutate = sub.add_parser("mutate", help="apply the next mutation step and print its report")
     mutate.add_argument("--dir", type=Path, required=True)
     mutate.add_argument("--step", type=int, default=None)

@@ -50,6 +50,10 @@ class DemoServerConfig:
     # unless show_password=true. Set True to mimic IT Glue's default.
     show_password_by_default: bool = False
     max_recorded_requests: int = 200_000
+    # A tenant IT Glue has not rolled document folders out to: no folder tree (404), and/or no
+    # filter[document_folder_id]=null (422). Either way a plain list holds root documents only.
+    document_folders_endpoint: bool = True
+    all_documents_filter: bool = True
 
 
 def with_faults(config: DemoServerConfig, **changes: Any) -> DemoServerConfig:

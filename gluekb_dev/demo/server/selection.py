@@ -1,6 +1,7 @@
-"""Which records a list request gets, as IT Glue picks them: `filter[...]` on the keys the
-resource honours (values compared case-insensitively, commas meaning "any of"), date ranges on
-`updated_at` / `created_at`, any other key silently ignored, then `sort`."""
+"""Which records a list request gets, as IT Glue picks them: documents at the root unless a
+folder filter says otherwise (`folders`), `filter[...]` on the keys the resource honours (values
+compared case-insensitively, commas meaning "any of"), date ranges on `updated_at` /
+`created_at`, any other key silently ignored, then `sort`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from gluekb_dev.demo.server.errors import unprocessable
+from gluekb_dev.demo.server.folders import documents_in_scope
 from gluekb_dev.demo.server.resources import RESOURCES, ServedResource
 from gluekb_dev.demo.server.state import DemoState
 from gluekb_dev.demo.server.view import TenantView
@@ -31,6 +33,8 @@ def select(
     else:
         records = view.children.get(parent, {}).get(resource_type, [])
     filters = _filters(params)
+    if resource_type == "documents":  # root documents only, unless a folder filter says
+        records = documents_in_scope(state.config, records, filters.pop("document_folder_id", None))
     for name in sorted(spec.required_filters):
         if not filters.get(name):
             raise unprocessable(f"filter[{name}] is required")

@@ -5,7 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Body, Path
 
 from app import deps
-from gluekb.models.views import OrganizationView, SyncQueued, SyncRequest, SyncStatusView
+from gluekb.models.views import (
+    DiscoveryView,
+    OrganizationView,
+    SyncQueued,
+    SyncRequest,
+    SyncStatusView,
+)
 from gluekb.services.access import organizations
 
 router = APIRouter(prefix="/v1/organizations", tags=["organizations"])
@@ -15,6 +21,15 @@ OrgRef = Path(min_length=1, max_length=200, description="organization id or name
 @router.get("", summary="Organizations this API key may see")
 def list_organizations(caller: deps.Caller) -> list[OrganizationView]:
     return organizations.list_organizations(caller, deps.services.state)
+
+
+@router.get(
+    "/discovery",
+    summary="The last discovery of IT Glue's organizations, and those purged since IT Glue "
+    "no longer has them",
+)
+def get_discovery(caller: deps.Caller) -> DiscoveryView:
+    return organizations.discovery_status(caller, deps.services.state)
 
 
 @router.get("/{organization}/sync", summary="Sync status: last run, counts per resource, errors")

@@ -93,7 +93,10 @@ class CatalogStore:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def records_of(self, organization_id: str, resource_type: str) -> Iterator[CatalogRecord]:
+    def records_of(
+        self, organization_id: str, resource_type: str | None = None
+    ) -> Iterator[CatalogRecord]:
+        """An organization's records (of one type, or all of them)."""
         for item in self._org_items(organization_id, resource_type):
             yield _record(item)
 
@@ -110,6 +113,12 @@ class CatalogStore:
             group = data.get("group") or data["resource_type"]
             groups.setdefault(group, {})[data["source_id"]] = data["content_hash"]
         return groups
+
+    def documents_in_folders(self, organization_id: str) -> int:
+        """How many of an organization's documents IT Glue files in a folder (one query over its
+        documents, reading only their folder)."""
+        items = self._org_items(organization_id, "documents", "folder_id, #g, #t")
+        return sum(1 for item in items if from_item(item).get("folder_id"))
 
     def hashes(self, organization_id: str, resource_type: str) -> dict[str, str]:
         """source_id -> content_hash of every record of a type."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from gluekb.adapters.dynamodb import from_item, to_item
 from gluekb.models.organizations import RegisteredOrganization
-from gluekb.models.sync import SyncCheckpoint, SyncStatus
+from gluekb.models.sync import DiscoveryStatus, PurgedOrganization, SyncCheckpoint, SyncStatus
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -74,6 +74,60 @@ class StateStore:
         self.client.delete_item(
             TableName=self.table, Key=to_item({"pk": f"ORG#{organization_id}", "sk": "ORG"})
         )
+
+    # ------------------------------------------------------------ discovery and purges
+    def delete_organization_state(self, organization_id: str) -> None:
+        """An organization's checkpoints and sync status (everything under it but its registry
+        entry, which `delete_organization` removes)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :p",
+            "ExpressionAttributeValues": to_item({":p": f"ORG#{organization_id}"}),
+            "ProjectionExpression": "pk, sk",
+        }
+        while True:
+            page = self.client.query(**kwargs)
+            for item in page.get("Items", []):
+                if from_item(item)["sk"] != "ORG":
+                    self.client.delete_item(TableName=self.table, Key=item)
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def discovery_status(self) -> DiscoveryStatus:
+        response = self.client.get_item(
+            TableName=self.table, Key=to_item({"pk": "DISCOVERY", "sk": "LAST"})
+        )
+        if "Item" not in response:
+            return DiscoveryStatus()
+        return DiscoveryStatus.model_validate_json(from_item(response["Item"])["body"])
+
+    def save_discovery_status(self, status: DiscoveryStatus) -> None:
+        self.client.put_item(
+            TableName=self.table,
+            Item=to_item({"pk": "DISCOVERY", "sk": "LAST", "body": status.model_dump_json()}),
+        )
+
+    def record_purge(self, purged: PurgedOrganization) -> None:
+        sort_key = f"{purged.purged_at.isoformat()}#{purged.organization_id}"
+        self.client.put_item(
+            TableName=self.table,
+            Item=to_item({"pk": "PURGES", "sk": sort_key, "body": purged.model_dump_json()}),
+        )
+
+    def recent_purges(self, limit: int = 20) -> list[PurgedOrganization]:
+        """The latest purges, newest first."""
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues=to_item({":p": "PURGES"}),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [
+            PurgedOrganization.model_validate_json(from_item(item)["body"])
+            for item in response.get("Items", [])
+        ]
 
     # ------------------------------------------------------------ checkpoints and status
     def checkpoint(self, organization_id: str, resource_type: str) -> SyncCheckpoint:

@@ -29,6 +29,9 @@ class CatalogRecord(BaseModel):
     group: str | None = None
     # The record card, verbatim (field name -> value): what answers quote. Never a password value.
     fields: list[RecordField] = Field(default_factory=list)
+    # A document's IT Glue folder (its id, and its path from the top folder down); the root: none.
+    folder_id: str | None = None
+    folder_path: list[str] = Field(default_factory=list)
 
 
 class Edge(BaseModel):

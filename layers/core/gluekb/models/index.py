@@ -40,6 +40,17 @@ class Chunk(BaseModel):
     def hash_content(title: str, text: str) -> str:
         return hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()
 
+    @property
+    def document_title(self) -> str:
+        """The source's own title, without the folders before it or the headings after it in
+        `title` (chunks indexed before `document_title` was kept start with it)."""
+        return self.metadata.get("document_title") or self.title.split(" > ")[0]
+
+    @property
+    def folder(self) -> str | None:
+        """An IT Glue document's folder path ("Servers > Runbooks"); None at the root."""
+        return self.metadata.get("folder_path") or None
+
 
 class SearchHit(BaseModel):
     chunk: Chunk

@@ -390,6 +390,16 @@ class Document(OrganizationScoped):
     document_folder_id: ItGlueId | None = None
 
 
+class DocumentFolder(OrganizationScoped):
+    """A folder of an organization's documents (`GET /organizations/:id/relationships/
+    document_folders`). A top folder has no parent: `parent-id` null (some tenants say 0)."""
+
+    resource_type: ClassVar[str] = "document_folders"
+
+    name: str
+    parent_id: ItGlueId | None = None
+
+
 class DocumentSection(ItGlueRecord):
     """One block of a document: `Document::Heading`, `Document::Text`, `Document::Step`,
     `Document::Gallery`. `content` is HTML (a heading's is its text)."""

@@ -17,6 +17,11 @@ class CatalogReader(Protocol):
 class SyncCatalog(CatalogReader, Protocol):
     """What the sync reads and writes."""
 
+    def records_of(
+        self, organization_id: str, resource_type: str | None = None
+    ) -> Iterator[CatalogRecord]:
+        """An organization's records of one type, or all of them (a purge removes them all)."""
+
     def hashes_by_group(self, organization_id: str) -> dict[str, dict[str, str]]:
         """listing group -> source id -> content hash, for every record of the organization."""
 
@@ -27,6 +32,9 @@ class SyncCatalog(CatalogReader, Protocol):
 
     def delete(self, source_id: str) -> None:
         """Remove the record and its edges."""
+
+    def documents_in_folders(self, organization_id: str) -> int:
+        """How many of the organization's documents IT Glue files in a folder."""
 
 
 class GraphReader(CatalogReader, Protocol):

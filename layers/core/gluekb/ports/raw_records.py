@@ -31,6 +31,9 @@ class RawRecords(Protocol):
     def delete(self, key: str) -> None:
         """Deleting a missing record is a no-op."""
 
+    def keys(self, organization_id: str) -> list[str]:
+        """Every stored key of an organization (a purge removes them all)."""
+
 
 class RawReader(Protocol):
     def get(self, key: str) -> RawRecord:

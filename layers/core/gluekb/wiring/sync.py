@@ -27,7 +27,8 @@ from gluekb.models.repos import RepoRegistration
 from gluekb.ports.repos import GitRepository
 from gluekb.services.repos.indexer import RepoIndexer
 from gluekb.services.repos.registration import local_path, repo_location
-from gluekb.services.sync.jobs import OrganizationDiscovery, SyncJobs
+from gluekb.services.sync.discovery import OrganizationPurge
+from gluekb.services.sync.jobs import OrganizationDiscovery, QueuedPurge, SyncJobs
 from gluekb.services.sync.organization_sync import SyncStores
 from gluekb.settings import ScheduledSyncSettings, SyncWorkerSettings, _ItGlue
 
@@ -117,9 +118,23 @@ def sync_jobs(settings: SyncWorkerSettings, clients: AwsClients) -> SyncJobs:
 def organization_discovery(
     settings: ScheduledSyncSettings | SyncWorkerSettings, clients: AwsClients
 ) -> OrganizationDiscovery:
-    """What the scheduled_sync function (and `gluekb sync`) discovers organizations with."""
+    """What the scheduled_sync function discovers organizations with: vanished ones are purged
+    by the sync worker (a queued `PurgeJob`)."""
+    sync_queue = JobQueue(clients.sqs, settings.sync_queue_url)
+    return OrganizationDiscovery(
+        partial(itglue_client, settings, settings.state_table, clients),
+        StateStore(clients.dynamodb, settings.state_table),
+        sync_queue,
+        QueuedPurge(sync_queue),
+    )
+
+
+def purging_discovery(settings: SyncWorkerSettings, clients: AwsClients) -> OrganizationDiscovery:
+    """What `gluekb sync` discovers organizations with: it has the sync's stores, so vanished
+    organizations are purged at once."""
     return OrganizationDiscovery(
         partial(itglue_client, settings, settings.state_table, clients),
         StateStore(clients.dynamodb, settings.state_table),
         JobQueue(clients.sqs, settings.sync_queue_url),
+        OrganizationPurge(sync_stores(settings, clients)),
     )

@@ -35,9 +35,11 @@ from gluekb.adapters.itglue.query import (
     format_updated_since,
 )
 from gluekb.adapters.itglue.resources import (
+    ALL_DOCUMENTS,
     CONFIGURATION_INTERFACES,
     CONFIGURATIONS,
     CONTACTS,
+    DOCUMENT_FOLDERS,
     DOCUMENT_SECTIONS,
     DOCUMENTS,
     DOMAINS,
@@ -62,10 +64,12 @@ from gluekb.adapters.itglue.transport import (
 from gluekb.models.itglue import ResourceObject
 
 __all__ = [
+    "ALL_DOCUMENTS",
     "CONFIGURATIONS",
     "CONFIGURATION_INTERFACES",
     "CONTACTS",
     "DOCUMENTS",
+    "DOCUMENT_FOLDERS",
     "DOCUMENT_SECTIONS",
     "DOMAINS",
     "FLEXIBLE_ASSETS",

@@ -32,6 +32,7 @@ from gluekb.adapters.itglue.resources import (
     CONFIGURATION_INTERFACES,
     CONFIGURATIONS,
     CONTACTS,
+    DOCUMENT_FOLDERS,
     DOCUMENT_SECTIONS,
     DOCUMENTS,
     DOMAINS,
@@ -58,6 +59,7 @@ from gluekb.models.itglue import (
     ConfigurationInterface,
     Contact,
     Document,
+    DocumentFolder,
     DocumentSection,
     Domain,
     FlexibleAsset,
@@ -386,9 +388,16 @@ class ItGlueClient:
     def documents(
         self, organization_id: str, *, updated_since: datetime | None = None, **kwargs: Any
     ) -> AsyncIterator[Document]:
+        """Documents at the root of the organization, as IT Glue lists them by default; pass
+        `document_folder_id=ALL_DOCUMENTS` for every document, or a folder's id."""
         return self.records(
             DOCUMENTS, organization_id=organization_id, updated_since=updated_since, **kwargs
         )
+
+    async def document_folders(self, organization_id: str) -> list[DocumentFolder]:
+        """An organization's folder tree, every level (one request per 1000 folders). Raises
+        `NotFound` on a tenant where IT Glue has not rolled the resource out."""
+        return await self._all(DOCUMENT_FOLDERS, organization_id=organization_id)
 
     async def document_sections(self, document_id: str) -> list[DocumentSection]:
         """A document's sections in display order (one request per 1000 sections)."""

@@ -20,6 +20,7 @@ from gluekb.models.itglue import (
     Contact,
     DeviceModel,
     Document,
+    DocumentFolder,
     DocumentSection,
     Domain,
     FlexibleAsset,
@@ -185,6 +186,11 @@ PASSWORDS = ResourceSpec(
     related_items=True,
     record_filters=_ORG,
 )
+# IT Glue lists only the documents at the root of an organization unless
+# filter[document_folder_id] says otherwise: a folder's id for that folder's documents, or
+# ALL_DOCUMENTS (`null`) for every document, foldered ones included. Each document carries its
+# `document-folder-id`.
+ALL_DOCUMENTS = "null"
 DOCUMENTS = ResourceSpec(
     "documents",
     Document,
@@ -201,6 +207,14 @@ DOCUMENT_SECTIONS = ResourceSpec(
     "/documents/{document_id}/relationships/sections",
     None,
     filters=frozenset({"id", "resource_type"}),
+)
+# The folder tree of one organization (tenants where IT Glue has rolled it out; 404 elsewhere).
+DOCUMENT_FOLDERS = ResourceSpec(
+    "document_folders",
+    DocumentFolder,
+    "/organizations/{organization_id}/relationships/document_folders",
+    None,
+    filters=frozenset({"id", "parent_id"}),
 )
 CONTACTS = ResourceSpec(
     "contacts",
@@ -260,6 +274,7 @@ RESOURCES: dict[str, ResourceSpec[Any]] = {
         PASSWORDS,
         DOCUMENTS,
         DOCUMENT_SECTIONS,
+        DOCUMENT_FOLDERS,
         CONTACTS,
         LOCATIONS,
         DOMAINS,

@@ -12,10 +12,10 @@ from gluekb.errors import NotFound
 from gluekb.models.auth import Principal
 from gluekb.models.organizations import RegisteredOrganization
 from gluekb.models.sync import Mode, SyncJob
-from gluekb.models.views import OrganizationView, SyncQueued, SyncStatusView
+from gluekb.models.views import DiscoveryView, OrganizationView, SyncQueued, SyncStatusView
 from gluekb.ports.queues import JobSender
+from gluekb.ports.state import DiscoveryStatusSource, SyncStatusStore
 from gluekb.ports.state import OrganizationSource as OrganizationSource  # its older importers
-from gluekb.ports.state import SyncStatusStore
 from gluekb.services.access.auth import require_scope
 
 NOT_FOUND = "organization not found"
@@ -53,6 +53,7 @@ def _view(organization: RegisteredOrganization, state: SyncStatusStore) -> Organ
         status=organization.status,
         sync_state=status.state,
         last_synced_at=status.last_success_at,
+        counts=status.counts,
     )
 
 
@@ -101,6 +102,23 @@ def sync_status(principal: Principal, state: SyncStatusStore, reference: str) ->
 def sync_statuses(principal: Principal, state: SyncStatusStore) -> list[SyncStatusView]:
     """The sync status of every organization the caller may see."""
     return [sync_status(principal, state, o.id) for o in visible_organizations(principal, state)]
+
+
+def discovery_status(principal: Principal, state: DiscoveryStatusSource) -> DiscoveryView:
+    """The last discovery and recent purges, as far as the caller may know them: a purged
+    organization only to a key that named it (or sees every organization)."""
+    last = state.discovery_status()
+    everything = principal.all_organizations
+    return DiscoveryView(
+        at=last.at,
+        complete=last.complete,
+        organizations=len(last.organizations) if everything and last.at else None,
+        error=last.error,
+        purge_skipped=last.purge_skipped if everything else None,
+        purged=[p for p in last.purged if principal.can_see(p.organization_id)],
+        purge_queued=[o for o in last.purge_queued if principal.can_see(o)],
+        recent_purges=[p for p in state.recent_purges() if principal.can_see(p.organization_id)],
+    )
 
 
 def queue_sync(

@@ -359,15 +359,16 @@ def _passages(hits: list[SearchHit], needles: list[str]) -> list[RunbookPassage]
             text = " ".join(chunk.text.split())[:PASSAGE_CHARS]
         if text is None or chunk.source_id in found:
             continue
-        # A chunk's title is "<document> > <heading>": the passage keeps it, the source the
-        # document's own.
-        heading = chunk.metadata.get("heading")
-        document = chunk.title.removesuffix(f" > {heading}") if heading else chunk.title
+        # A chunk's title is its breadcrumb ("<folders> > <document> > <heading>"): the passage
+        # keeps it, the source the document's own.
         found[chunk.source_id] = RunbookPassage(
             title=chunk.title,
             text=text,
             source=SourceRef(
-                id=chunk.source_id, title=document, type=chunk.source_type, url=chunk.url
+                id=chunk.source_id,
+                title=chunk.document_title,
+                type=chunk.source_type,
+                url=chunk.url,
             ),
         )
         if len(found) == MAX_RUNBOOKS:

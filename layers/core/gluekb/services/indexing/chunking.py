@@ -9,8 +9,10 @@
                 top-level definitions, text by paragraphs
 
 Budgets count approximate word pieces (all-MiniLM-L6-v2 reads at most 256; cards aim lower).
-Every chunk carries its source's id, organization, type, title, URL and updated_at, and the
-identifiers it contains as exact-match fields.
+Every chunk carries its source's id, organization, type, URL and updated_at, a title that is its
+breadcrumb (an IT Glue document's folders, the title, the headings above the chunk) with the
+source's own title kept apart (`metadata["document_title"]`), and the identifiers it contains
+as exact-match fields.
 """
 
 from __future__ import annotations
@@ -308,15 +310,18 @@ def chunk_document(
     if not parts:  # a record with no content still gets found by its title
         parts = [(None, doc.title)]
     chunks = []
+    # The breadcrumb: an IT Glue document's folders, its title, then the chunk's headings.
+    folders = [doc.metadata["folder_path"]] if doc.metadata.get("folder_path") else []
     for position, (heading, text) in enumerate(parts[:MAX_CHUNKS_PER_SOURCE]):
-        title = f"{doc.title} > {heading}" if heading and doc.kind != "record" else doc.title
+        headings = [heading] if heading and doc.kind != "record" else []
+        title = " > ".join([*folders, doc.title, *headings])
         # A record's card carries the record's own identifiers (not a gateway or DNS server it
         # merely mentions); every other chunk carries the identifiers found in its text.
         if position < cards:
             identifiers = merge_identifiers(doc.identifiers) if position == 0 else {}
         else:
             identifiers = merge_identifiers(extract_identifiers(text))
-        metadata = dict(doc.metadata)
+        metadata = dict(doc.metadata, document_title=doc.title)  # the title is a breadcrumb
         if heading:
             metadata["heading"] = heading
         chunks.append(

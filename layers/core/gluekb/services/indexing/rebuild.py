@@ -34,7 +34,8 @@ from gluekb.services.tickets.desk import ticket_document
 
 logger = build_logger(child=True)
 
-RECORD_TYPES = ("organizations", *ORDER)
+# The catalog's record types, in the sync's order (`document_folders` is a step, not a type).
+RECORD_TYPES = ("organizations", *(step for step in ORDER if step != "document_folders"))
 SEND_BATCH = 100
 TICKET_PAGE = 100
 

@@ -118,7 +118,7 @@ def record_from_hits(group: list[SearchHit]) -> tuple[CatalogRecord, str]:
         organization_id=first.organization_id,
         resource_type=first.metadata.get("resource_type") or f"{first.source_type}s",
         record_id=first.source_id.rsplit(":", 1)[-1],
-        name=first.title.split(" > ")[0].removesuffix(" (continued)"),
+        name=first.document_title.removesuffix(" (continued)"),
         type_label=first.metadata.get("type_label"),
         content_hash="",
         raw_key="",

@@ -96,6 +96,7 @@ class SearchResult(BaseModel):
     score: float
     matched_by: list[str]
     snippet: str | None
+    folder: str | None = Field(default=None, description="an IT Glue document's folder path")
 
 
 class SearchResponse(BaseModel):
@@ -227,6 +228,7 @@ class SearchService:
                     score=round(h.score, 6),
                     matched_by=list(h.matched_by),
                     snippet=h.snippet,
+                    folder=h.chunk.folder,
                 )
                 for h in found
             ],

@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import JsonValue
 
 from gluekb.adapters.itglue import (
+    ALL_DOCUMENTS,
     CONFIGURATIONS,
     CONTACTS,
     DOCUMENTS,
@@ -69,9 +70,7 @@ from gluekb.models.itglue import (
     ItGlueRecord,
     Organization,
     Page,
-    ResourceObject,
 )
-from gluekb.models.organizations import RegisteredOrganization
 from gluekb.models.sync import (
     Mode,
     PageProgress,
@@ -84,8 +83,16 @@ from gluekb.observability import build_logger
 from gluekb.ports.catalog import SyncCatalog
 from gluekb.ports.queues import JobSender
 from gluekb.ports.raw_records import ListingLog, RawRecord, RawRecords, content_hash
-from gluekb.ports.state import OrganizationRegistry, SyncState
+from gluekb.ports.state import DiscoveryRegistry, SyncState
 from gluekb.services.indexing.jobs import delete_job, upsert_job
+from gluekb.services.sync.discovery import Purger, discover
+from gluekb.services.sync.document_folders import (
+    DocumentsPlan,
+    FolderTree,
+    folder_tree,
+    plan_documents,
+    remember,
+)
 from gluekb.services.sync.record_cards import (
     RenderedRecord,
     render,
@@ -105,6 +112,7 @@ ORDER = (
     "configurations",
     "flexible_assets",
     "passwords",
+    "document_folders",  # the tree, and how IT Glue lists every document here
     "documents",
     "contacts",
     "locations",
@@ -202,6 +210,9 @@ class OrganizationSync:
         self.stores = stores
         self.options = options or SyncOptions()
         self._known: dict[str, dict[str, str]] = {}  # listing group -> source id -> hash
+        self._documents_plan: DocumentsPlan | None = None  # the folder tree and the listing
+        self._folders: FolderTree | None = None  # the tree the documents' paths come from
+        self._warnings: list[str] = []
         self._type_definitions_hash: str | None = None
 
     # ------------------------------------------------------------ entry point
@@ -218,6 +229,7 @@ class OrganizationSync:
             status.errors.append(exc.message)
             self.stores.state.save_sync_status(status)
             raise
+        status.counts = await asyncio.to_thread(self._counts, org)
         status.finished_at = self.options.clock()
         status.state = "failed" if status.errors else "ok"
         if not status.errors:
@@ -233,6 +245,7 @@ class OrganizationSync:
         status.state, status.mode = "running", job.mode
         status.started_at, status.finished_at = self.options.clock(), None
         status.resources, status.errors, status.retry = {}, [], False
+        status.warnings = self._warnings  # the same list: every save shows what is known so far
         self.stores.state.save_sync_status(status)
         return status
 
@@ -256,6 +269,8 @@ class OrganizationSync:
         try:
             if resource == "flexible_assets":
                 await self._flexible_assets(org, job, summary)
+            elif resource in ("document_folders", "documents"):
+                await self._documents_step(org, resource, job, summary)
             else:
                 await self._resource(org, resource, _SPECS[resource], job, summary)
         except (ItGlueAuthError, SyncCrashed):
@@ -329,6 +344,8 @@ class OrganizationSync:
                 next_page=None,
                 records=[found.record],
             )
+        if resource == "documents":  # wherever it is filed, with its folder path
+            return await self._document_page(org, record_id)
         spec = _SPECS[resource]
         async for page in self.client.pages(
             spec, organization_id=org, id=record_id, include=_include(spec)
@@ -564,6 +581,126 @@ class OrganizationSync:
             if group.startswith("flexible_assets:") and group not in listed:
                 self._sweep(org, "flexible_assets", set(), hashes, summary)  # the type is gone
 
+    # ------------------------------------------------------------ documents in folders
+    async def _documents_step(
+        self, org: str, resource: str, job: SyncJob, summary: ResourceSummary
+    ) -> None:
+        if resource == "document_folders":
+            await self._plan_documents(org, summary)
+        else:
+            await self._documents(org, job, summary)
+
+    async def _plan_documents(self, org: str, summary: ResourceSummary) -> DocumentsPlan:
+        """The folder tree (one request) and the listing that shows every document here
+        (`document_folders`; finding it out the first time costs one more)."""
+        checkpoint = await asyncio.to_thread(self.stores.state.checkpoint, org, "documents")
+        plan = await plan_documents(
+            self.client, checkpoint, self.options.clock(), self.options.full_sweep_every
+        )
+        summary.fetched = len(plan.tree.paths) if plan.tree is not None else 0
+        self._documents_plan, self._folders = plan, plan.tree
+        self._warnings += plan.warnings
+        return plan
+
+    async def _documents(self, org: str, job: SyncJob, summary: ResourceSummary) -> None:
+        """Every document, foldered ones included, each with its folder path, through the
+        planned listing. A changed folder tree lists every document again, so that each
+        breadcrumb follows its folder."""
+        state = self.stores.state
+        plan = self._documents_plan or await self._plan_documents(org, ResourceSummary())
+        errors, complete = len(summary.errors), False
+        try:
+            if plan.listing != "all":
+                await self._documents_listed_apart(org, plan, summary)
+            else:
+                if plan.tree_changed:
+                    job = job.model_copy(update={"mode": "full"})
+                await self._resource(
+                    org, "documents", DOCUMENTS, job, summary, document_folder_id=ALL_DOCUMENTS
+                )
+            complete = len(summary.errors) == errors
+        finally:  # an `all` that failed is checked again next run (IT Glue may refuse it now)
+            checkpoint = await asyncio.to_thread(state.checkpoint, org, "documents")
+            remember(checkpoint, plan, complete)
+            await asyncio.to_thread(state.save_checkpoint, checkpoint)
+
+    async def _documents_listed_apart(
+        self, org: str, plan: DocumentsPlan, summary: ResourceSummary
+    ) -> None:
+        """The root listing, then each folder's (`by_folder`), in full; the sweep after a
+        complete pass only, and after `root_only` only over documents known to be at the root."""
+        folders = plan.tree.folder_ids() if plan.tree and plan.listing == "by_folder" else []
+        known = self._known.setdefault("documents", {})
+        seen: set[str] = set()
+        complete = True
+        for folder in [None, *folders]:  # the root first (IT Glue's plain list), then each
+            pages = (
+                self.client.pages(DOCUMENTS, organization_id=org)
+                if folder is None
+                else self.client.pages(DOCUMENTS, organization_id=org, document_folder_id=folder)
+            )
+            try:
+                async for page in pages:
+                    items = await self._items("documents", page)
+                    await asyncio.to_thread(
+                        self._apply, org, "documents", "documents", items, known, summary
+                    )
+                    summary.fetched += len(page.records)
+                    seen.update(item.source_id for item in items)
+            except (MalformedPage, FilterIgnored, InvalidInput) as exc:
+                summary.errors.append(exc.message)
+                complete = False
+        if complete:
+            swept = known if plan.listing == "by_folder" else self._at_root(org, known)
+            await asyncio.to_thread(self._sweep, org, "documents", seen, swept, summary)
+            for source in set(swept) - seen:
+                known.pop(source, None)
+
+    def _at_root(self, org: str, known: dict[str, str]) -> dict[str, str]:
+        """The known documents the catalog files at the root (a root listing can vouch for)."""
+        records = self.stores.catalog.records_of(org, "documents")
+        return {
+            r.source_id: known[r.source_id]
+            for r in records
+            if r.folder_id is None and r.source_id in known
+        }
+
+    def _counts(self, org: str) -> dict[str, int]:
+        """Records per resource type after the run (what the run knows the catalog holds), and
+        how many documents live in folders (one query over the organization's documents)."""
+        counts: dict[str, int] = {}
+        for group, members in self._known.items():
+            kind = group.split(":", 1)[0]  # flexible_assets:<type> counts as flexible_assets
+            counts[kind] = counts.get(kind, 0) + len(members)
+        counts["documents_in_folders"] = self.stores.catalog.documents_in_folders(org)
+        return dict(sorted(counts.items()))
+
+    async def _document_page(self, org: str, record_id: str) -> Page[Any] | None:
+        """One document wherever it is filed (listed with the folder filter where IT Glue takes
+        it, else shown by id), with the folder tree the last sync kept (fetched again when the
+        document's folder is not in it)."""
+        checkpoint = await asyncio.to_thread(self.stores.state.checkpoint, org, "documents")
+        page: Page[Any] | None = None
+        if checkpoint.document_listing in (None, "all"):
+            pages = self.client.pages(
+                DOCUMENTS, organization_id=org, id=record_id, document_folder_id=ALL_DOCUMENTS
+            )
+            page = await anext(pages, None)
+        else:
+            try:
+                shown = await self.client.record(DOCUMENTS, record_id, include_related=False)
+            except NotFound:
+                return None
+            page = Page("documents", 1, 1, 1, None, [shown.record])
+        kept = checkpoint.folder_paths
+        self._folders = FolderTree.from_paths(kept) if kept is not None else None
+        filed = (
+            {r.document_folder_id for r in page.records if r.document_folder_id} if page else set()
+        )
+        if filed and (self._folders is None or not all(self._folders.knows(f) for f in filed)):
+            self._folders = await folder_tree(self.client, org)
+        return page
+
     def _store_type_definitions(
         self, definitions: list[tuple[FlexibleAssetType, list[FlexibleAssetField]]]
     ) -> None:
@@ -643,10 +780,12 @@ class OrganizationSync:
     async def _document_item(self, document: Document) -> _Item:
         source = f"itglue:documents:{document.id}"
         known = await asyncio.to_thread(self.stores.catalog.get, source)
+        path = list(self._folders.path_of(document.document_folder_id)) if self._folders else []
         if (
             known is not None
             and known.updated_at == document.updated_at
             and document.updated_at is not None
+            and (known.folder_id, known.folder_path) == (document.document_folder_id, path)
         ):
             # Unchanged document: no sections request (documents are the sync's dominant cost).
             rendered = render_document(document, [])
@@ -658,7 +797,9 @@ class OrganizationSync:
             )
         sections = await self.client.document_sections(document.id)
         raw = _raw(document, sections=[s.attribute_dump() | {"id": s.id} for s in sections])
-        return _Item(source, raw, render_document(document, sections), document.updated_at)
+        if path:  # a renamed or moved folder changes the hash: the breadcrumb is re-indexed
+            raw["folder_path"] = [*path]
+        return _Item(source, raw, render_document(document, sections, path), document.updated_at)
 
     def _apply(
         self,
@@ -702,6 +843,8 @@ class OrganizationSync:
                     identifiers=rendered.identifiers,
                     fields=rendered.fields[:100],
                     group=group,
+                    folder_id=rendered.folder_id,
+                    folder_path=rendered.folder_path,
                 )
             )
             if rendered.edges or previous is not None:
@@ -753,27 +896,8 @@ class OrganizationSync:
 
 
 async def discover_organizations(
-    client: ItGlueClient, state: OrganizationRegistry, now: datetime
+    client: ItGlueClient, state: DiscoveryRegistry, now: datetime, purge: Purger | None = None
 ) -> list[str]:
-    """Register every IT Glue organization (with its raw record) and forget vanished ones."""
-    found: list[str] = []
-    async for organization in client.organizations():
-        state.put_organization(
-            RegisteredOrganization(
-                id=organization.id,
-                name=organization.name,
-                short_name=organization.short_name,
-                status=organization.organization_status_name,
-                discovered_at=now,
-                record=ResourceObject(
-                    id=organization.id,
-                    type=organization.type,
-                    attributes=organization.attribute_dump(),
-                ),
-            )
-        )
-        found.append(organization.id)
-    for entry in state.organizations():
-        if entry.id not in found:
-            state.delete_organization(entry.id)
-    return found
+    """Register every IT Glue organization (with its raw record); with `purge`, the ones IT Glue
+    no longer has are purged after a complete discovery (`services.sync.discovery`)."""
+    return (await discover(client, state, now, purge)).organizations

@@ -27,6 +27,7 @@ from gluekb.models.itglue import (
     Password,
 )
 from gluekb.models.itglue import RelatedItem as ItGlueRelatedItem
+from gluekb.services.sync.document_folders import breadcrumb
 from gluekb.services.text.html import html_to_text
 from gluekb.services.text.identifiers import extract_identifiers, merge_identifiers, normalise_mac
 
@@ -80,6 +81,8 @@ class RenderedRecord:
     notes: str | None = None
     sections: list[Section] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
+    folder_id: str | None = None  # a document's IT Glue folder, and its path from the top
+    folder_path: list[str] = field(default_factory=list)
 
     @property
     def source_id(self) -> str:
@@ -96,6 +99,8 @@ class RenderedRecord:
         metadata = {"type_label": self.type_label, "resource_type": self.resource_type}
         if organization_name:
             metadata["organization_name"] = organization_name
+        if self.folder_path:  # the breadcrumb of the document's chunks
+            metadata["folder_path"] = breadcrumb(self.folder_path)
         return SourceDocument(
             source_id=self.source_id,
             organization_id=self.organization_id,
@@ -290,7 +295,11 @@ def render_password(password: Password) -> RenderedRecord:
 
 
 # ---------------------------------------------------------------------------- documents
-def render_document(document: Document, sections: Sequence[DocumentSection]) -> RenderedRecord:
+def render_document(
+    document: Document, sections: Sequence[DocumentSection], folder_path: Sequence[str] = ()
+) -> RenderedRecord:
+    """A document as an article: headings fold into the blocks after them, steps are numbered;
+    `folder_path` is where it lives in IT Glue (empty at the root)."""
     rendered: list[Section] = []
     steps = 0
     for section in sorted(sections, key=lambda s: (s.sort or 0, s.id)):
@@ -325,6 +334,8 @@ def render_document(document: Document, sections: Sequence[DocumentSection]) -> 
         identifiers=extract_identifiers(text),
         url=document.resource_url,
         sections=folded or [Section(heading=None, html="")],
+        folder_id=document.document_folder_id,
+        folder_path=list(folder_path),
     )
 
 

@@ -1,7 +1,8 @@
 """A stored raw record rendered again exactly as the sync rendered it when it fetched it: the
-sync stores `{"id", "type", "attributes"}` (plus a configuration's `interfaces` and a
-document's `sections`), and the same record cards are made from that. The index is derived
-data; `gluekb index rebuild` re-creates it from here."""
+sync stores `{"id", "type", "attributes"}` (plus a configuration's `interfaces`, a document's
+`sections` and, for one filed in an IT Glue folder, its `folder_path`), and the same record
+cards are made from that. The index is derived data; `gluekb index rebuild` re-creates it from
+here."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def render_stored(resource_type: str, raw: RawRecord) -> RenderedRecord:
             sections = [
                 _part(DocumentSection, "document-sections", s) for s in _list(raw, "sections")
             ]
-            return render_document(record, sections)
+            return render_document(record, sections, _strings(raw, "folder_path"))
         if isinstance(record, FlexibleAsset):
             record = _in_stored_order(record, raw.get("trait_order"))
         return render(record)
@@ -77,6 +78,11 @@ def _resource(raw: RawRecord) -> dict[str, Any]:
 def _list(raw: RawRecord, name: str) -> list[dict[str, Any]]:
     value = raw.get(name) or []
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _strings(raw: RawRecord, name: str) -> list[str]:
+    value = raw.get(name) or []
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def _in_stored_order(asset: FlexibleAsset, order: object) -> FlexibleAsset:

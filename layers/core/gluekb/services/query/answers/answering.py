@@ -395,6 +395,7 @@ def _passage(context: Context, *, strict: bool) -> bool:
         type="document",
         organization_id=passage.organization_id,
         url=passage.url,
+        folder=passage.folder,
     )
     context.answer.facts = [
         Fact(record=source, field=f"{passage.title} > {heading}", value=line)

@@ -38,6 +38,7 @@ class SourceRef(BaseModel):
     type: str
     organization_id: str
     url: str | None = None
+    folder: str | None = Field(default=None, description="an IT Glue document's folder path")
 
 
 class Fact(BaseModel):

@@ -63,6 +63,7 @@ class Passage:
     coverage: float
     focus: float  # how well the best section's heading says the question's own words
     missing: list[str] = field(default_factory=list)
+    folder: str | None = None  # an IT Glue document's folder path
 
 
 @dataclass
@@ -153,7 +154,7 @@ def _section_lines(chunks: list[Chunk]) -> list[str]:
 def _sections(chunks: list[Chunk]) -> list[_Section]:
     sections: dict[str, _Section] = {}
     for chunk in chunks:
-        heading = chunk.metadata.get("heading") or chunk.title
+        heading = chunk.metadata.get("heading") or chunk.document_title
         sections.setdefault(heading, _Section(heading, [])).chunks.append(chunk)
     return list(sections.values())
 
@@ -212,7 +213,7 @@ def best_passage(
 def _documents(evidence: Evidence, query: str) -> dict[str, tuple[int, str, str | None, str]]:
     titles: dict[str, tuple[int, str, str | None, str]] = {}
     for rank, hit in enumerate(evidence.hits(query, DOCUMENT_TYPES, 30)):
-        title = hit.chunk.title.split(" > ")[0]
+        title = hit.chunk.document_title
         titles.setdefault(
             hit.chunk.source_id, (rank, title, hit.chunk.url, hit.chunk.organization_id)
         )
@@ -242,4 +243,5 @@ def _passage(
         top.coverage,
         top.focus,
         top.missing,
+        top.chunks[0].folder,
     )

@@ -13,4 +13,5 @@ def ref(record: CatalogRecord) -> SourceRef:
         type=record.resource_type.removesuffix("s"),
         organization_id=record.organization_id,
         url=record.url,
+        folder=" > ".join(record.folder_path) or None,  # the breadcrumb its chunks carry
     )
