@@ -39,8 +39,6 @@ class AwsClients:
         return cls(settings.aws_region, settings.aws_endpoint_url)
 
     def _client(self, service: str) -> Any:
-        if service not in SERVICES:
-            raise ValueError(f"{service} is not in gluekb.adapters.aws.SERVICES")
         with self._lock:
             client = self._clients.get(service)
             if client is None:
