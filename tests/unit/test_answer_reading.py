@@ -50,6 +50,14 @@ def test_abbreviations_and_compounds_become_the_words_records_use() -> None:
         "how", "do", "i", "backup", "the", "firewall", "configuration",
     ]  # fmt: skip
     assert terms("s/n of the sql box") == ["serial", "of", "the", "sql", "server"]
+    assert terms("sql box") == ["sql", "server"]  # a compound at the very end
+
+
+@pytest.mark.parametrize("text", ["", "   ", "???", "\u0000", "-- ; /*"])
+def test_a_question_with_no_words_reads_as_no_terms(text: str) -> None:
+    # Found by the API fuzz test: an empty question crashed the reader (HTTP 500)
+    assert terms(text) == []
+    assert read_question(text).terms == []
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import pairwise
 
 
 def wordset(text: str) -> frozenset[str]:
@@ -193,7 +194,7 @@ COMPOUNDS: dict[tuple[str, str], str] = {
 def _compounded(words: list[str]) -> list[str]:
     out: list[str] = []
     skip = False
-    for first, second in zip(words, [*words[1:], ""], strict=True):
+    for first, second in pairwise([*words, ""]):
         if skip:
             skip = False
             continue
