@@ -49,6 +49,13 @@ PINNED_OUTPUT = {
     },
     "sync_status": {"statuses"},
     "trigger_sync": {"organization_id", "mode", "state", "queued_at"},
+    "investigate_asset": {
+        "organization_id", "asset", "documented", "matched_by", "facts", "dependents", "runbooks",
+        "similar_tickets", "credentials", "urgency", "urgency_reason", "notes",
+    },
+    "documentation_health": {
+        "organization_id", "organization_name", "as_of", "score", "counts", "findings", "trend",
+    },
 }  # fmt: skip
 
 
@@ -152,6 +159,8 @@ def test_the_inspector_calls_every_tool_against_the_local_stack(inspector: Inspe
         "get_password": {"id": f"itglue:passwords:{password['id']}", "reason": "inspector e2e"},
         "sync_status": {"organization": "Acme Corp"},
         "trigger_sync": {"organization": "Contoso"},
+        "investigate_asset": {"organization": "Acme Corp", "identifier": acme.firewall_ip},
+        "documentation_health": {"organization": "Acme Corp"},
     }
     assert set(calls) == set(TOOL_NAMES)
     results = {tool: inspector.call(tool, **arguments) for tool, arguments in calls.items()}
@@ -166,6 +175,9 @@ def test_the_inspector_calls_every_tool_against_the_local_stack(inspector: Inspe
     assert results["search"]["structuredContent"]["results"][0]["source_id"] == firewall
     assert results["list_organizations"]["structuredContent"]["next_cursor"]
     assert results["export_documentation"]["structuredContent"]["next_cursor"]
+    context = results["investigate_asset"]["structuredContent"]
+    assert context["documented"] is True and context["asset"]["id"] == firewall
+    assert 0 <= results["documentation_health"]["structuredContent"]["score"] <= 100
     offered = results["get_password"]["structuredContent"]
     assert offered["delivery"] == "link" and offered["value"] is None
     assert value not in json.dumps(results["get_password"])
