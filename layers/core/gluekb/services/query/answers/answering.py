@@ -271,7 +271,7 @@ def _impact(context: Context) -> None:
     candidates = _candidates(context)
     choices = rank_choices(context.question, candidates, context.spent, context.evidence)
     roles = question_roles(context.question, context.spent)
-    for choice in graph_order(choices)[:4]:
+    for choice in graph_order(choices, _sole_role(roles))[:4]:
         if graph_refusal(context.question, choice) is not None:
             continue
         target = choice.candidate.record
@@ -309,6 +309,11 @@ def _one_record_answers(context: Context) -> bool:
     )
 
 
+def _sole_role(roles: list[tuple[Role, tuple[int, int]]]) -> str | None:
+    """The role a question names when it names only one: then it names the subject."""
+    return roles[0][0].name if len(roles) == 1 else None
+
+
 def _is_any(fact: Fact, roles: list[Role], evidence: Evidence) -> bool:
     record = evidence.records([fact.record.id]).get(fact.record.id)
     return record is not None and any(role.score(record, "") > 0 for role in roles)
@@ -318,7 +323,7 @@ def _dependencies(context: Context, choices: list[Choice]) -> bool:
     """What the subject depends on, narrowed to the kinds the question names ("what servers
     does syspro depend on": its application and database servers)."""
     roles = question_roles(context.question, context.spent)
-    for choice in graph_order(choices)[:4]:
+    for choice in graph_order(choices, _sole_role(roles))[:4]:
         if graph_refusal(context.question, choice) is not None:
             continue
         subject = choice.candidate.record

@@ -229,10 +229,18 @@ def graph_refusal(question: Question, choice: Choice) -> str | None:
     return None
 
 
-def graph_order(choices: list[Choice]) -> list[Choice]:
+def graph_order(choices: list[Choice], subject_role: str | None = None) -> list[Choice]:
     """Subjects of a relationship question: records the question calls by their own name
-    first ("tagged to acme's chicago hq": the location, not the circuit at that site)."""
-    return sorted(choices, key=lambda c: (-(c.candidate.coverage >= 0.5), -c.score))
+    first ("tagged to acme's chicago hq": the location, not the circuit at that site), and
+    records playing `subject_role`, the one role a question names when it names only one ("what
+    breaks if the mail server goes down": the Exchange box, not the mail domain)."""
+
+    def named(choice: Choice) -> bool:
+        candidate = choice.candidate
+        by_role = subject_role is not None and candidate.role == subject_role
+        return candidate.coverage >= 0.5 or (by_role and candidate.identity >= 0.5)
+
+    return sorted(choices, key=lambda c: (-named(c), -c.score))
 
 
 def summary_fields(choice: Choice) -> list[RecordField]:
