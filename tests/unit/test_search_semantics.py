@@ -69,3 +69,16 @@ def test_fusion_of_one_ranking_keeps_its_order() -> None:
     ranking = [hit(f"c{i}#0", "bm25") for i in range(5)]
     fused = reciprocal_rank_fusion([], [ranking, []], k=10)
     assert [h.chunk.chunk_id for h in fused] == [h.chunk.chunk_id for h in ranking]
+
+
+def test_a_hit_found_by_meaning_alone_shows_its_opening_words_escaped() -> None:
+    from gluekb.services.query.search import OPENING_CHARS, opening
+
+    # A short chunk: whole, whitespace folded, markup escaped (snippets are HTML)
+    assert opening("Edge <b>firewall</b>\n\nfor  Chicago") == (
+        "Edge &lt;b&gt;firewall&lt;/b&gt; for Chicago"
+    )
+    # A long one: cut at a word before the limit, and says so
+    long = opening("word " * 100)
+    assert long.endswith(" …") and len(long) <= OPENING_CHARS + 2
+    assert long.removesuffix(" …").split(" ") == ["word"] * (len(long) // 5)

@@ -8,6 +8,7 @@ and BM25 lookups. If the embedder is down, the answer is BM25 alone with `degrad
 
 from __future__ import annotations
 
+import html
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
@@ -227,7 +228,7 @@ class SearchService:
                     updated_at=h.chunk.updated_at,
                     score=round(h.score, 6),
                     matched_by=list(h.matched_by),
-                    snippet=h.snippet,
+                    snippet=h.snippet if h.snippet is not None else opening(h.chunk.text),
                     folder=h.chunk.folder,
                 )
                 for h in found
@@ -238,3 +239,15 @@ class SearchService:
         if key is not None and not degraded:  # a degraded answer is not worth remembering
             self.cache.put(key, response)  # type: ignore[union-attr]
         return response
+
+
+OPENING_CHARS = 200
+
+
+def opening(text: str) -> str:
+    """A hit's snippet when none of its words were in the query (found by meaning alone): the
+    chunk's first words, HTML-escaped like the index's highlighted snippets, cut at a word."""
+    flat = " ".join(text.split())
+    if len(flat) > OPENING_CHARS:
+        flat = flat[:OPENING_CHARS].rsplit(" ", 1)[0] + " …"
+    return html.escape(flat, quote=True)
