@@ -11,18 +11,21 @@ from mcp import Client
 
 from tests.integration.test_mcp_server import rig  # noqa: F401 - the module's rig
 from tests.mcp_rig import Rig
-from tests.mcp_support import error_text, ok
+from tests.mcp_support import error_text, ok, text_of
 
 
 def test_investigate_asset_finds_the_device_an_alert_names_and_its_context(rig: Rig) -> None:  # noqa: F811
     # When an assistant with Acme's key investigates the address an alert named
-    out = ok(
-        rig.call(
-            rig.acme_only(),
-            "investigate_asset",
-            {"organization": "Acme Corp", "identifier": "10.10.10.13:9182"},
-        )
+    result = rig.call(
+        rig.acme_only(),
+        "investigate_asset",
+        {"organization": "Acme Corp", "identifier": "10.10.10.13:9182"},
     )
+    out = ok(result)
+    # Then its text is a readable summary, not the JSON again
+    summary = text_of(result)
+    assert summary.startswith("ACME-SQL01 at Acme Corp") and "\nUrgency: " in summary
+    assert "What depends on it" in summary and "SQL sa - ACME-SQL01" in summary
     # Then it gets ACME-SQL01's facts, impact and credential names, each with its source
     assert out["documented"] is True and out["asset"]["title"] == "ACME-SQL01"
     facts = {f["label"]: f["value"] for f in out["facts"]}
@@ -64,6 +67,17 @@ def test_documentation_health_reports_findings_linked_to_records(rig: Rig) -> No
         )
     )
     assert out["counts"]["certificate_expiry"] == 2 and 0 <= out["score"] <= 100
+    summary = text_of(
+        rig.call(
+            rig.reader(),
+            "documentation_health",
+            {"organization": "Acme Corp", "as_of": "2026-07-01"},
+        )
+    )
+    assert summary.startswith(
+        f"Documentation health of Acme Corp as of 2026-07-01: {out['score']}/100"
+    )
+    assert "certificate_expiry 2" in summary and "mail.acmecorp.com" in summary
     certificates = [f for f in out["findings"] if f["kind"] == "certificate_expiry"]
     assert {f["record"]["name"] for f in certificates} == {"*.acmecorp.com", "mail.acmecorp.com"}
     assert all(f["record"]["url"].startswith("https://demo-msp.itglue.com/") for f in certificates)
