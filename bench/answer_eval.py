@@ -26,6 +26,9 @@ from typing import Any
 DATA = Path(__file__).resolve().parent / "data"
 DEV_SET = DATA / "answers.jsonl"
 HOLDOUT_SET = DATA / "answers_holdout.jsonl"
+# Written separately again, later, by another hand; never tuned on either.
+HOLDOUT2_SET = DATA / "answers_holdout2.jsonl"
+SETS = {"dev": DEV_SET, "holdout": HOLDOUT_SET, "holdout2": HOLDOUT2_SET}
 BANDS = ((0.8, 1.01, "0.8-1.0"), (0.6, 0.8, "0.6-0.8"), (0.0, 0.6, "0.0-0.6"))
 
 # POST a JSON body to an API path and return the parsed response.

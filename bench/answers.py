@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from bench.answer_eval import DEV_SET, HOLDOUT_SET, Post, evaluate, load
+from bench.answer_eval import SETS, Post, evaluate, load
 from bench.stack import ROOT, running_stack
 from gluekb_dev.stack.home import load_stack_file
 
@@ -68,10 +68,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--attach", action="store_true", help="use the running `gluekb up`")
-    parser.add_argument("--set", choices=("dev", "holdout"), default="dev")
+    parser.add_argument("--set", choices=tuple(SETS), default="dev")
     parser.add_argument("--failures", action="store_true", help="list what was answered wrong")
     args = parser.parse_args()
-    questions = load(DEV_SET if args.set == "dev" else HOLDOUT_SET)
+    questions = load(SETS[args.set])
     with (
         attached() if args.attach else fresh() as (api_url, key),
         httpx.Client(timeout=60) as client,
