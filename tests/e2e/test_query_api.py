@@ -127,6 +127,21 @@ def test_questions_the_records_do_not_answer_get_no_data(
     assert answer["facts"] == []
 
 
+def test_a_tag_field_answers_with_the_address_of_the_device_it_names(
+    synced_stack: RunningStack,
+) -> None:
+    # Given Globex's users network, whose Gateway field is a Tag of its firewall
+    globex = facts(synced_stack, "Globex")
+    # When a technician asks for the network's default gateway
+    answer = ask(synced_stack, "default gateway for the globex users network")
+    found = {(f["record"]["title"], f["field"]): f["value"] for f in answer["facts"]}
+    # Then the answer is the field, and the firewall's address with its own source
+    firewall = found[("GLBX Users", "Gateway")]
+    assert firewall.startswith("GLBX-FW")
+    assert found[(firewall, "Primary IP")] == globex.firewall_ip
+    assert any(s["title"] == firewall for s in answer["sources"])
+
+
 def test_what_breaks_if_the_mail_server_goes_down(synced_stack: RunningStack) -> None:
     answer = ask(synced_stack, "what breaks if the mail server goes down at Acme?")
     assert answer["found"] is True and answer["kind"] == "impact"

@@ -19,7 +19,7 @@ from gluekb.services.query.answers.confidence import Signals, confidence
 from gluekb.services.query.answers.conversations import refers_back
 from gluekb.services.query.answers.credentials import find_passwords, password_fields
 from gluekb.services.query.answers.evidence import RECORD_TYPES, Evidence
-from gluekb.services.query.answers.graph import dependencies, dependents
+from gluekb.services.query.answers.graph import dependencies, dependents, tagged_addresses
 from gluekb.services.query.answers.listing import MAX_LISTED, list_records
 from gluekb.services.query.answers.models import NO_DATA, Answer, Fact, SourceRef
 from gluekb.services.query.answers.passages import best_passage
@@ -184,6 +184,9 @@ def _attribute(context: Context, passages: bool = True) -> None:
         source = ref(record)
         context.answer.facts += [Fact(record=source, field=f.name, value=f.value) for f in fields]
         context.answer.sources.append(source)
+        tagged = tagged_addresses(record, [m.field for m in choice.fields], context.evidence)
+        context.answer.facts += tagged
+        context.answer.sources += [f.record for f in tagged]
     if context.answer.kind == "contact" and all(
         c.candidate.record.resource_type != "contacts" for c in winners
     ):
