@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from gluekb.adapters.dynamodb import from_item, to_item
-from gluekb.errors import Conflict, DependencyUnavailable
+from gluekb.adapters.dynamodb import call_table, from_item, to_item
+from gluekb.errors import Conflict
 from gluekb.models.alerts import AlertReceiver
 
 if TYPE_CHECKING:
@@ -27,14 +27,7 @@ class AlertReceiverStore:
         self.table = table
 
     def _call(self, operation: str, **kwargs: Any) -> Any:
-        try:
-            return getattr(self.client, operation)(TableName=self.table, **kwargs)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise
-            raise DependencyUnavailable(f"state table: {operation} failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DependencyUnavailable(f"state table: {operation} failed: {exc}") from exc
+        return call_table(self.client, self.table, "state table", operation, **kwargs)
 
     @staticmethod
     def _receiver(item: dict[str, Any]) -> AlertReceiver:

@@ -7,7 +7,9 @@ from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
+
+from gluekb.errors import DependencyUnavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -52,6 +54,31 @@ def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     deserializer = _codecs()[1]
     return {k: _from_dynamo(deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def conditional_failed(exc: ClientError) -> bool:
+    """True when a write was refused by its condition (alone, or within a transaction)."""
+    code = exc.response["Error"]["Code"]
+    if code == "ConditionalCheckFailedException":
+        return True
+    reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+    return code == "TransactionCanceledException" and "ConditionalCheckFailed" in reasons
+
+
+def call_table(
+    client: DynamoDBClient, table: str, label: str, operation: str, **kwargs: Any
+) -> Any:
+    """`operation` of the low-level client on `table`. A refused condition is raised as it is
+    (the caller decides what it means); any other failure is DependencyUnavailable, naming
+    `label` ("tickets table") and the operation."""
+    try:
+        return getattr(client, operation)(TableName=table, **kwargs)
+    except ClientError as exc:
+        if conditional_failed(exc):
+            raise
+        raise DependencyUnavailable(f"{label}: {operation} failed: {exc}") from exc
+    except BotoCoreError as exc:
+        raise DependencyUnavailable(f"{label}: {operation} failed: {exc}") from exc
 
 
 def put_if_absent(

@@ -10,10 +10,9 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from gluekb.adapters.dynamodb import from_item, to_item
-from gluekb.errors import DependencyUnavailable
+from gluekb.adapters.dynamodb import call_table, from_item, to_item
 from gluekb.ports.alerts import Incident
 
 if TYPE_CHECKING:
@@ -38,14 +37,7 @@ class IncidentTable:
         self.table = table
 
     def _call(self, operation: str, **kwargs: Any) -> Any:
-        try:
-            return getattr(self.client, operation)(TableName=self.table, **kwargs)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise
-            raise DependencyUnavailable(f"tickets table: {operation} failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DependencyUnavailable(f"tickets table: {operation} failed: {exc}") from exc
+        return call_table(self.client, self.table, "tickets table", operation, **kwargs)
 
     def open_incident(self, receiver_id: str, asset_key: str) -> Incident | None:
         response = self._call("get_item", Key=_key(receiver_id, asset_key), ConsistentRead=True)

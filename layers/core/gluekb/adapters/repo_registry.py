@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from gluekb.adapters.dynamodb import from_item, to_item
+from gluekb.adapters.dynamodb import call_table, conditional_failed, from_item, to_item
 from gluekb.errors import Conflict, DependencyUnavailable
 from gluekb.models.repos import RepoRegistration
 
@@ -28,28 +28,13 @@ if TYPE_CHECKING:
 _FIELDS = set(RepoRegistration.model_fields)
 
 
-def _conditional_failed(exc: ClientError) -> bool:
-    code = exc.response["Error"]["Code"]
-    if code == "ConditionalCheckFailedException":
-        return True
-    reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-    return code == "TransactionCanceledException" and "ConditionalCheckFailed" in reasons
-
-
 class RepoRegistry:
     def __init__(self, client: DynamoDBClient, table: str) -> None:
         self.client = client
         self.table = table
 
     def _call(self, operation: str, **kwargs: Any) -> Any:
-        try:
-            return getattr(self.client, operation)(TableName=self.table, **kwargs)
-        except ClientError as exc:
-            if _conditional_failed(exc):
-                raise
-            raise DependencyUnavailable(f"state table: {operation} failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DependencyUnavailable(f"state table: {operation} failed: {exc}") from exc
+        return call_table(self.client, self.table, "state table", operation, **kwargs)
 
     @staticmethod
     def _registration(item: dict[str, Any]) -> RepoRegistration:
@@ -84,7 +69,7 @@ class RepoRegistry:
                 ]
             )
         except ClientError as exc:
-            if _conditional_failed(exc):
+            if conditional_failed(exc):
                 raise Conflict(f"{registration.key} is registered as another repository") from exc
             raise DependencyUnavailable(f"state table: register failed: {exc}") from exc
         except BotoCoreError as exc:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from gluekb.adapters.dynamodb import from_item, to_item
+from gluekb.adapters.dynamodb import call_table, from_item, to_item
 from gluekb.errors import DependencyUnavailable, InvalidInput, NotFound
 from gluekb.models.tickets import (
     ClaimOutcome,
@@ -93,14 +93,7 @@ class TicketStore:
 
     # ------------------------------------------------------------ plumbing
     def _call(self, operation: str, **kwargs: Any) -> Any:
-        try:
-            return getattr(self.client, operation)(TableName=self.table, **kwargs)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise
-            raise DependencyUnavailable(f"tickets table: {operation} failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DependencyUnavailable(f"tickets table: {operation} failed: {exc}") from exc
+        return call_table(self.client, self.table, "tickets table", operation, **kwargs)
 
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
         response = self._call("get_item", Key=to_item({"pk": pk, "sk": sk}), ConsistentRead=True)
