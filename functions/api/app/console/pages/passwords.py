@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request, Response
 
 from app import deps
 from app.console.routing import ConsoleRoute
-from app.console.web import PostedForm, SignedIn, console, render
+from app.console.web import PostedForm, SignedIn, Viewer, console, render
 from gluekb.errors import NotFound
-from gluekb.services.access.passwords import REVEAL_SCOPE, get_password
+from gluekb.services.access.passwords import REVEAL_SCOPE, PasswordView, get_password
 from gluekb.services.console.audit import audit_trail
 from gluekb.services.console.passwords import password_list
 from gluekb.services.query.records import get_record
@@ -55,6 +55,11 @@ async def reveal(request: Request, password_id: str, posted: PostedForm) -> Resp
         posted.form.get("reason", ""),
         via="api",
     )
+    return revealed_page(request, viewer, revealed)
+
+
+def revealed_page(request: Request, viewer: Viewer, revealed: PasswordView) -> Response:
+    """The password's page with its value, once: a response nobody may store."""
     record = get_record(viewer.principal, deps.services.catalog, revealed.id)
     response = render(
         request,

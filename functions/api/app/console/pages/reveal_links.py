@@ -9,20 +9,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from app import deps
-from app.console.pages.passwords import NO_STORE
+from app.console.pages.passwords import NO_STORE, revealed_page
 from app.console.routing import ConsoleRoute
-from app.console.web import PostedForm, SignedIn, Viewer, console, render
-from gluekb.services.access.organizations import visible_organizations
+from app.console.web import PostedForm, SignedIn, console, render
 from gluekb.services.access.passwords import REVEAL_SCOPE
 from gluekb.services.access.reveal_links import pending_grant, redeem_reveal_link
-from gluekb.services.query.records import get_record
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
-
-
-def _names(viewer: Viewer) -> dict[str, str]:
-    """Organization id -> name, for the page's breadcrumbs."""
-    return {o.id: o.name for o in visible_organizations(viewer.principal, deps.services.directory)}
 
 
 @router.get("/console/reveal/{token}")
@@ -35,7 +28,7 @@ def reveal_link_page(request: Request, viewer: SignedIn, token: str) -> Response
         grant=grant,
         token=token,
         may_reveal=viewer.can(REVEAL_SCOPE),
-        names=_names(viewer),
+        names=viewer.organization_names(),
     )
     response.headers.update(NO_STORE)
     return response
@@ -52,15 +45,4 @@ async def redeem(request: Request, token: str, posted: PostedForm) -> Response:
         console.password_source,
         token,
     )
-    record = get_record(viewer.principal, deps.services.catalog, revealed.id)
-    response = render(
-        request,
-        "password.html",
-        viewer,
-        record=record,
-        revealed=revealed,
-        may_reveal=True,
-        names=_names(viewer),
-    )
-    response.headers.update(NO_STORE)
-    return response
+    return revealed_page(request, viewer, revealed)
