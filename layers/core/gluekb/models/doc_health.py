@@ -5,7 +5,7 @@ last report."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
@@ -22,19 +22,7 @@ FindingKind = Literal[
     "broken_relationship",
     "missing_required_fields",
 ]
-FINDING_KINDS: tuple[FindingKind, ...] = (
-    "domain_expiry",
-    "certificate_expiry",
-    "warranty_expiry",
-    "stale_document",
-    "stale_flexible_asset",
-    "stale_password",
-    "configuration_without_document",
-    "configuration_without_password",
-    "configuration_without_location",
-    "broken_relationship",
-    "missing_required_fields",
-)
+FINDING_KINDS: tuple[FindingKind, ...] = get_args(FindingKind)  # in report order
 Severity = Literal["critical", "high", "medium", "low"]
 SEVERITY_WEIGHT: dict[Severity, float] = {"critical": 1.0, "high": 0.75, "medium": 0.5, "low": 0.25}
 # Expiry windows: already expired, or within 30, 60, 90 days.
