@@ -38,7 +38,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.index import percentile_ms
+from bench.index import end_to_end_summary
 from bench.stack import StackThread, running_stack
 from gluekb.adapters.alert_receivers import AlertReceiverStore
 from gluekb.adapters.catalog_store import CatalogStore
@@ -186,13 +186,7 @@ def main() -> None:
         print(
             json.dumps(
                 {
-                    "p50_s": round(percentile_ms(latencies, 50) / 1000, 3),
-                    "p95_s": round(percentile_ms(latencies, 95) / 1000, 3),
-                    "n": len(latencies),
-                    "min_s": round(min(latencies), 3),
-                    "max_s": round(max(latencies), 3),
-                    "webhook_response_p50_ms": percentile_ms(webhook_times, 50),
-                    "webhook_response_p95_ms": percentile_ms(webhook_times, 95),
+                    **end_to_end_summary(latencies, webhook_times),
                     "servers": len(servers),
                     "poll_interval_s": POLL_S,
                     "machine": f"{os.cpu_count()} cores",

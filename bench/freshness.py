@@ -31,7 +31,7 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.index import percentile_ms
+from bench.index import end_to_end_summary
 from bench.stack import running_stack
 from gluekb.adapters.repo_registry import RepoRegistry
 from gluekb.adapters.state_store import StateStore
@@ -118,13 +118,7 @@ def main() -> None:
                 latencies.append(time.perf_counter() - started)
                 webhook_times.append(webhook_s)
         result = {
-            "p50_s": round(percentile_ms(latencies, 50) / 1000, 3),
-            "p95_s": round(percentile_ms(latencies, 95) / 1000, 3),
-            "n": len(latencies),
-            "min_s": round(min(latencies), 3),
-            "max_s": round(max(latencies), 3),
-            "webhook_response_p50_ms": percentile_ms(webhook_times, 50),
-            "webhook_response_p95_ms": percentile_ms(webhook_times, 95),
+            **end_to_end_summary(latencies, webhook_times),
             "poll_interval_s": POLL_S,
             "repo_id": registration.repo_id,
             "machine": f"{os.cpu_count()} cores",

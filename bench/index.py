@@ -323,6 +323,21 @@ def percentile_ms(samples: Sequence[float], q: float) -> float:
     return round(float(np.percentile(np.array(samples), q)) * 1000, 2)
 
 
+def end_to_end_summary(
+    latencies: Sequence[float], webhook_times: Sequence[float]
+) -> dict[str, Any]:
+    """A webhook-to-result bench's figures: end-to-end seconds, and the webhook's own answer."""
+    return {
+        "p50_s": round(percentile_ms(latencies, 50) / 1000, 3),
+        "p95_s": round(percentile_ms(latencies, 95) / 1000, 3),
+        "n": len(latencies),
+        "min_s": round(min(latencies), 3),
+        "max_s": round(max(latencies), 3),
+        "webhook_response_p50_ms": percentile_ms(webhook_times, 50),
+        "webhook_response_p95_ms": percentile_ms(webhook_times, 95),
+    }
+
+
 def peak_rss_mb() -> int:
     """This process's peak resident set (VmHWM: unlike ru_maxrss, not inherited over fork)."""
     for line in Path("/proc/self/status").read_text().splitlines():
