@@ -16,20 +16,13 @@ from datetime import date
 from typing import Any
 
 from gluekb_dev.demo.records import Tenant
+from gluekb_dev.demo.server import TAG_TYPES
 
 AS_OF = date(2026, 7, 1)  # the demo tenant's day (GENERATED_AT)
 INFRASTRUCTURE = (
     "server", "firewall", "router", "switch", "nas", "san", "ups", "storage",
     "access point", "hypervisor", "virtual machine", "network device",
 )  # fmt: skip
-TAG_TYPES = {
-    "Configurations": "configurations",
-    "Contacts": "contacts",
-    "Documents": "documents",
-    "Passwords": "passwords",
-    "Locations": "locations",
-    "Domains": "domains",
-}
 # The seeds' findings per organization (gluekb_dev/demo/generator/health_seeds.py), exactly.
 SEEDED = {
     "Acme Corp": {"certificate_expiry": 2},

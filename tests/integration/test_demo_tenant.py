@@ -15,16 +15,9 @@ import pytest
 
 from gluekb_dev.demo.generator import MutationPlan, apply_mutation, generate_tenant
 from gluekb_dev.demo.generator.health_seeds import is_health_seed
+from gluekb_dev.demo.server import TAG_TYPES
 from gluekb_dev.demo.tenant import Tenant, TenantStore, parse_iso
 
-TAG_TYPES = {
-    "Configurations": "configurations",
-    "Contacts": "contacts",
-    "Documents": "documents",
-    "Passwords": "passwords",
-    "Locations": "locations",
-    "Domains": "domains",
-}
 MAC = re.compile(r"^([0-9A-F]{2}:){5}[0-9A-F]{2}$")
 
 # sha256 of the demo data. Answer-quality evaluations (some kept outside this repository) are
