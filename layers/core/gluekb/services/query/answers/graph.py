@@ -44,6 +44,8 @@ def tagged_addresses(
     """The address of each device a Tag field of `record` names: "default gateway for the users
     network" is `Gateway: GLBX-FW01`, and the technician wants the firewall's IP with it."""
     values = {f.value for f in fields}
+    if not values:  # a summary, no field asked: nothing to follow, no query
+        return []
     edges = [
         e
         for e in evidence.catalog.edges(record.source_id, "depends_on")
