@@ -44,6 +44,14 @@ class Console:
         )
         return found
 
+    def wait_text(self, css: str, text: str, timeout_s: float = 30) -> WebElement:
+        """The element `css` once it shows `text`: after a form posts, the page it left may
+        still show an element of the same kind (the last "p.ok"), gone stale a moment later."""
+        WebDriverWait(self.driver, timeout_s).until(
+            until.text_to_be_present_in_element((By.CSS_SELECTOR, css), text)
+        )
+        return self.wait(css)
+
     def wait_for(self, script: str, timeout_s: float = 30, *args: Any) -> Any:
         return WebDriverWait(self.driver, timeout_s, poll_frequency=0.5).until(
             lambda d: d.execute_script(script, *args)

@@ -168,7 +168,7 @@ def test_a_ticket_is_opened_answered_and_changed(acme: Console) -> None:
     acme.type("Message to jane.doe@acmecorp.com", "We restarted the VPN gateway; please retry.")
     acme.press("Send reply")
     # Then the reply was sent and is in the thread, and the ticket waits on the customer
-    assert "Reply sent to jane.doe@acmecorp.com" in acme.wait("p.ok").text
+    assert "Reply sent to jane.doe@acmecorp.com" in acme.wait_text("p.ok", "Reply sent").text
     outbound = acme.find_all(".message.outbound")
     assert outbound and "We restarted the VPN gateway" in outbound[-1].text
     assert acme.find("[data-ticket-status]").text == "pending"
@@ -176,7 +176,7 @@ def test_a_ticket_is_opened_answered_and_changed(acme: Console) -> None:
     acme.choose("Status", "resolved")
     acme.choose("Priority", "high")
     acme.press("Save changes")
-    assert "Ticket updated" in acme.wait("p.ok").text
+    assert "Ticket updated" in acme.wait_text("p.ok", "Ticket updated").text
     acme.shot("ticket")
     # Then the queue filtered by status and urgency finds it
     acme.open("/console/tickets?status=resolved&urgency=high")
